@@ -1,0 +1,153 @@
+package streamzip
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// mediaType returns the type/subtype part of a Content-Type value, without
+// parameters and surrounding space, in its original case. It does not
+// allocate.
+func mediaType(contentType string) string {
+	if i := strings.IndexByte(contentType, ';'); i >= 0 {
+		contentType = contentType[:i]
+	}
+	return strings.TrimSpace(contentType)
+}
+
+// boundaryKind says where a streaming response must be flushed.
+type boundaryKind uint8
+
+const (
+	noBoundary    boundaryKind = iota // not a stream: flush only when asked
+	eventBoundary                     // text/event-stream: a blank line ends an event
+	lineBoundary                      // NDJSON / JSON Lines: every LF ends a record
+)
+
+// streamKind classifies a media type as a stream, the way
+// httputil.ReverseProxy singles out text/event-stream for immediate flushes.
+func streamKind(mt string) boundaryKind {
+	switch {
+	case strings.EqualFold(mt, "text/event-stream"):
+		return eventBoundary
+	case strings.EqualFold(mt, "application/x-ndjson"),
+		strings.EqualFold(mt, "application/jsonl"),
+		strings.EqualFold(mt, "application/x-jsonlines"):
+		return lineBoundary
+	}
+	return noBoundary
+}
+
+// alreadyCompressed reports whether a media type is compressed by its own
+// format, so that gzip or brotli on top would spend CPU to save nothing —
+// tower-http's "not for images, not for gRPC" rules, widened to the usual
+// archive, audio, video and font types.
+func alreadyCompressed(mt string) bool {
+	slash := strings.IndexByte(mt, '/')
+	if slash < 0 {
+		return false
+	}
+	top, sub := mt[:slash], mt[slash+1:]
+	switch {
+	case strings.EqualFold(top, "image"):
+		// SVG is XML text; BMP and ICO are usually raw bitmaps.
+		return !strings.EqualFold(sub, "svg+xml") && !strings.EqualFold(sub, "bmp") &&
+			!strings.EqualFold(sub, "x-icon") && !strings.EqualFold(sub, "vnd.microsoft.icon")
+	case strings.EqualFold(top, "video"), strings.EqualFold(top, "audio"):
+		return !strings.EqualFold(sub, "wav") && !strings.EqualFold(sub, "x-wav")
+	case strings.EqualFold(top, "font"):
+		return strings.EqualFold(sub, "woff") || strings.EqualFold(sub, "woff2")
+	case strings.EqualFold(top, "application"):
+		if len(sub) >= 4 && strings.EqualFold(sub[:4], "grpc") {
+			return true // application/grpc, application/grpc+proto, grpc-web…
+		}
+		for _, s := range compressedApplicationSubtypes {
+			if strings.EqualFold(sub, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var compressedApplicationSubtypes = []string{
+	"gzip", "x-gzip", "zip", "zstd", "x-bzip2", "x-xz", "x-7z-compressed",
+	"x-rar-compressed", "vnd.rar", "x-compress", "x-brotli", "font-woff",
+	"font-woff2", "x-font-woff", "java-archive", "x-apple-diskimage",
+}
+
+// hasNoTransform reports whether a Cache-Control header carries the
+// no-transform directive (RFC 9111 §5.2.2.6), which forbids intermediaries —
+// and so a compression layer — from changing the content coding.
+func hasNoTransform(h http.Header) bool {
+	for _, v := range h["Cache-Control"] {
+		for v != "" {
+			var directive string
+			directive, v, _ = strings.Cut(v, ",")
+			if name, _, _ := strings.Cut(directive, "="); strings.EqualFold(strings.TrimSpace(name), "no-transform") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// contentTypePattern is one entry of a WithContentTypes / Compress list:
+// "type/subtype" or "type/*".
+type contentTypePattern struct {
+	top, sub string // sub == "*" matches any subtype
+}
+
+func parseContentTypePattern(s string) (contentTypePattern, error) {
+	mt := strings.ToLower(mediaType(s))
+	top, sub, ok := strings.Cut(mt, "/")
+	if !ok || top == "" || sub == "" || top == "*" || strings.Contains(top, "*") ||
+		(strings.Contains(sub, "*") && sub != "*") {
+		return contentTypePattern{}, fmt.Errorf("streamzip: bad content type pattern %q (want type/subtype or type/*)", s)
+	}
+	return contentTypePattern{top: top, sub: sub}, nil
+}
+
+func (p contentTypePattern) match(mt string) bool {
+	top, sub, ok := strings.Cut(mt, "/")
+	return ok && strings.EqualFold(top, p.top) && (p.sub == "*" || strings.EqualFold(sub, p.sub))
+}
+
+// eventScanner finds event boundaries in a text/event-stream body split
+// across writes. A boundary is a blank line: a line terminator (CRLF, LF or
+// CR, as the WHATWG event-stream grammar allows) directly after another one.
+// Its state is two bits, so a stream of any length costs nothing to track.
+type eventScanner struct {
+	midLine bool // bytes seen since the last line terminator
+	afterCR bool // the last byte was CR: an LF now completes CRLF
+}
+
+// scan consumes p and reports whether it completed at least one event.
+func (s *eventScanner) scan(p []byte) bool {
+	found := false
+	for _, c := range p {
+		switch c {
+		case '\n':
+			if s.afterCR { // second half of CRLF: the line already ended
+				s.afterCR = false
+				continue
+			}
+			found = found || !s.midLine
+			s.midLine = false
+		case '\r':
+			found = found || !s.midLine
+			s.midLine = false
+			s.afterCR = true
+			continue
+		default:
+			s.midLine = true
+		}
+		s.afterCR = false
+	}
+	return found
+}
+
+// scanLines reports whether p ends at least one NDJSON record.
+func scanLines(p []byte) bool { return bytes.IndexByte(p, '\n') >= 0 }

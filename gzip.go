@@ -1,0 +1,132 @@
+// Package streamzip is HTTP response compression middleware (gzip, brotli,
+// zstd on request) that understands streams: it never holds back a
+// Server-Sent Events stream, honours Cache-Control: no-transform, passes
+// http.Flusher and everything http.ResponseController reaches through, and
+// can compress event streams with one flush per event.
+//
+// Use Middleware for the defaults, New for options, or Compress as a
+// drop-in for chi's middleware.Compress.
+package streamzip
+
+import (
+	"net/http"
+	"sync"
+)
+
+// Middleware compresses responses with the default options: brotli or gzip
+// as the client prefers, bodies of DefaultMinSize bytes or more, event
+// streams bypassed and flushed per event.
+func Middleware(next http.Handler) http.Handler {
+	return defaultMiddleware().wrap(next)
+}
+
+var defaultMiddleware = sync.OnceValue(func() *middleware {
+	m, err := newMiddleware(nil)
+	if err != nil {
+		panic(err) // the defaults are valid; a failure here is a bug in streamzip
+	}
+	return m
+})
+
+// New returns a middleware configured by opts, or an error if an option is
+// invalid (unknown encoding, level out of range, negative size…). All
+// checks happen here, never at request time.
+func New(opts ...Option) (func(http.Handler) http.Handler, error) {
+	m, err := newMiddleware(opts)
+	if err != nil {
+		return nil, err
+	}
+	return m.wrap, nil
+}
+
+// Compress is a drop-in for chi's middleware.Compress(level, types...): the
+// same signature, gzip at level (and brotli for clients that prefer it),
+// and types as the allowlist of media types ("text/*" wildcards allowed;
+// chi's default list when none are given). Unlike chi it honours q-values
+// and no-transform, skips 204/206/304, and streams event streams.
+// Like chi, it panics on arguments that are invalid (a level out of range,
+// a malformed type): use New to get an error instead.
+func Compress(level int, types ...string) func(http.Handler) http.Handler {
+	if len(types) == 0 {
+		types = chiDefaultTypes
+	}
+	mw, err := New(WithGzipLevel(level), WithContentTypes(types...))
+	if err != nil {
+		panic(err)
+	}
+	return mw
+}
+
+// chiDefaultTypes is chi v5's defaultCompressibleContentTypes, so that
+// Compress(level) without types compresses what chi's did.
+var chiDefaultTypes = []string{
+	"text/html", "text/css", "text/plain", "text/javascript", "text/markdown",
+	"text/csv", "text/vtt", "application/javascript", "application/x-javascript",
+	"application/json", "application/atom+xml", "application/rss+xml",
+	"application/xml", "text/xml", "image/svg+xml",
+}
+
+// middleware is one validated configuration with its pools.
+type middleware struct {
+	cfg   config
+	pools *encoderPools
+	// streamCodings is the preference for compressed event streams: gzip
+	// first, because its idle state can be released.
+	streamCodings []coding
+	bufs          sync.Pool // *[]byte of cap bufferLimit, the decision buffer
+}
+
+func newMiddleware(opts []Option) (*middleware, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	pools, err := newEncoderPools(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &middleware{cfg: cfg, pools: pools}
+	for _, cd := range []coding{codingGzip, codingBrotli, codingZstd} {
+		for _, enabled := range cfg.codings {
+			if cd == enabled {
+				m.streamCodings = append(m.streamCodings, cd)
+			}
+		}
+	}
+	limit := max(cfg.minSize, sniffLen)
+	m.bufs.New = func() any {
+		b := make([]byte, 0, limit)
+		return &b
+	}
+	return m, nil
+}
+
+// handler is the http.Handler the middleware returns.
+type handler struct {
+	m    *middleware
+	next http.Handler
+}
+
+func (m *middleware) wrap(next http.Handler) http.Handler { return &handler{m: m, next: next} }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	zw := h.m.newResponseWriter(w, r)
+	completed := false
+	defer func() {
+		if !completed {
+			// The handler panicked (http.ErrAbortHandler included). Do not
+			// end the body cleanly — a gzip trailer would make a truncated
+			// response look complete — and drop the encoder, whose state
+			// is unknown, instead of pooling it.
+			zw.abandon()
+		}
+	}()
+	h.next.ServeHTTP(zw.exposed(), r)
+	zw.finish()
+	completed = true
+}

@@ -1,0 +1,180 @@
+package streamzip
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Option configures a middleware built by New. Options are plain values,
+// validated once by New: an invalid one makes New return an error, so a
+// misconfiguration never surfaces as a panic at request time.
+type Option func(*config) error
+
+// EventStreamMode says what the middleware does with streaming responses
+// (text/event-stream, application/x-ndjson, application/jsonl).
+type EventStreamMode int
+
+const (
+	// BypassEventStreams (the default) sends streams uncompressed and flushes
+	// them at every event (or line) boundary, whether or not the handler
+	// calls Flush.
+	BypassEventStreams EventStreamMode = iota
+	// CompressEventStreams compresses streams with one compressor flush and
+	// one transport flush per event boundary, so every event is decodable as
+	// soon as it arrives.
+	CompressEventStreams
+)
+
+// Defaults. DefaultMinSize is 1 KiB: below it a compressed body saves a few
+// hundred bytes at most, the whole response fits in one TCP segment either
+// way, and the compressor's setup costs more than it saves (gzhttp made the
+// same choice).
+const (
+	DefaultMinSize      = 1024
+	DefaultGzipLevel    = 5
+	DefaultBrotliLevel  = 4
+	DefaultReleaseAfter = 2 * time.Second
+	// MaxMinSize bounds the buffer a response may hold before the middleware
+	// decides: the decision buffer never grows past it.
+	MaxMinSize = 1 << 20
+)
+
+// config is the validated form of the options.
+type config struct {
+	minSize      int
+	codings      []coding // server preference, most preferred first
+	streamMode   EventStreamMode
+	releaseAfter time.Duration
+	gzipLevel    int
+	brotliLevel  int
+	contentTypes []contentTypePattern // nil: every type not excluded by the predicate
+}
+
+func defaultConfig() config {
+	return config{
+		minSize:      DefaultMinSize,
+		codings:      []coding{codingBrotli, codingGzip},
+		streamMode:   BypassEventStreams,
+		releaseAfter: DefaultReleaseAfter,
+		gzipLevel:    DefaultGzipLevel,
+		brotliLevel:  DefaultBrotliLevel,
+	}
+}
+
+// WithMinSize sets how many body bytes a response needs before it is
+// compressed (default DefaultMinSize). Smaller bodies are sent as they are.
+// A response whose handler flushes before reaching it is a stream and is
+// compressed anyway. Valid range: 0 to MaxMinSize.
+func WithMinSize(bytes int) Option {
+	return func(c *config) error {
+		if bytes < 0 || bytes > MaxMinSize {
+			return fmt.Errorf("streamzip: min size %d out of range [0, %d]", bytes, MaxMinSize)
+		}
+		c.minSize = bytes
+		return nil
+	}
+}
+
+// WithEncodings sets the content codings the middleware may use, most
+// preferred first, among "zstd", "br" and "gzip" (default "br", "gzip").
+// The client's q-values decide; this order breaks ties.
+func WithEncodings(names ...string) Option {
+	return func(c *config) error {
+		if len(names) == 0 {
+			return errors.New("streamzip: WithEncodings needs at least one encoding")
+		}
+		codings := make([]coding, 0, len(names))
+		for _, name := range names {
+			cd, ok := codingByName(strings.ToLower(strings.TrimSpace(name)))
+			if !ok {
+				return fmt.Errorf("streamzip: unknown encoding %q (want zstd, br or gzip)", name)
+			}
+			for _, seen := range codings {
+				if seen == cd {
+					return fmt.Errorf("streamzip: encoding %q listed twice", name)
+				}
+			}
+			codings = append(codings, cd)
+		}
+		c.codings = codings
+		return nil
+	}
+}
+
+// WithEventStreams chooses whether event streams and NDJSON are bypassed
+// (BypassEventStreams, the default) or compressed per event
+// (CompressEventStreams). Either way they are flushed at every boundary.
+func WithEventStreams(mode EventStreamMode) Option {
+	return func(c *config) error {
+		if mode != BypassEventStreams && mode != CompressEventStreams {
+			return fmt.Errorf("streamzip: unknown event stream mode %d", mode)
+		}
+		c.streamMode = mode
+		return nil
+	}
+}
+
+// WithReleaseAfter sets how long a compressed event stream may stay idle
+// before it gives its compressor back to the pool (default
+// DefaultReleaseAfter). It only matters with CompressEventStreams. Zero
+// releases after every event.
+func WithReleaseAfter(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("streamzip: negative release delay %v", d)
+		}
+		c.releaseAfter = d
+		return nil
+	}
+}
+
+// WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), or -1 for
+// the default (DefaultGzipLevel), -2 for Huffman-only.
+func WithGzipLevel(level int) Option {
+	return func(c *config) error {
+		if level == -1 {
+			level = DefaultGzipLevel
+		}
+		if level < -2 || level == 0 || level > 9 {
+			return fmt.Errorf("streamzip: gzip level %d out of range (-2, -1, 1..9)", level)
+		}
+		c.gzipLevel = level
+		return nil
+	}
+}
+
+// WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest).
+// The default, DefaultBrotliLevel, costs about as much CPU as gzip level 5
+// and compresses better.
+func WithBrotliLevel(level int) Option {
+	return func(c *config) error {
+		if level < 0 || level > 11 {
+			return fmt.Errorf("streamzip: brotli level %d out of range [0, 11]", level)
+		}
+		c.brotliLevel = level
+		return nil
+	}
+}
+
+// WithContentTypes restricts compression to the listed media types, as chi's
+// middleware.Compress does: exact types ("application/json") or a subtype
+// wildcard ("text/*"), compared without parameters and case. Without it,
+// every type is compressed except the ones that are already compressed
+// (images but SVG, audio, video, archives, woff fonts, gRPC).
+// Event streams follow WithEventStreams whatever this list says.
+func WithContentTypes(types ...string) Option {
+	return func(c *config) error {
+		patterns := make([]contentTypePattern, 0, len(types))
+		for _, t := range types {
+			p, err := parseContentTypePattern(t)
+			if err != nil {
+				return err
+			}
+			patterns = append(patterns, p)
+		}
+		c.contentTypes = patterns
+		return nil
+	}
+}

@@ -1,0 +1,56 @@
+package streamzip_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/streamzip/streamzip"
+)
+
+// TestNewRejectsBadOptions: every invalid option is an error from New.
+func TestNewRejectsBadOptions(t *testing.T) {
+	bad := map[string]streamzip.Option{
+		"negative min size":     streamzip.WithMinSize(-1),
+		"huge min size":         streamzip.WithMinSize(streamzip.MaxMinSize + 1),
+		"unknown encoding":      streamzip.WithEncodings("deflate"),
+		"duplicate encoding":    streamzip.WithEncodings("gzip", "GZIP"),
+		"no encodings":          streamzip.WithEncodings(),
+		"unknown stream mode":   streamzip.WithEventStreams(streamzip.EventStreamMode(7)),
+		"negative release":      streamzip.WithReleaseAfter(-time.Second),
+		"gzip level 10":         streamzip.WithGzipLevel(10),
+		"gzip level 0":          streamzip.WithGzipLevel(0),
+		"gzip level -3":         streamzip.WithGzipLevel(-3),
+		"brotli level 12":       streamzip.WithBrotliLevel(12),
+		"brotli level -1":       streamzip.WithBrotliLevel(-1),
+		"bad content type":      streamzip.WithContentTypes("text"),
+		"bad wildcard":          streamzip.WithContentTypes("*/json"),
+		"partial wildcard type": streamzip.WithContentTypes("text/ht*"),
+	}
+	for name, opt := range bad {
+		if mw, err := streamzip.New(opt); err == nil || mw != nil {
+			t.Errorf("%s: New accepted it", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	good := []streamzip.Option{
+		streamzip.WithMinSize(0), streamzip.WithEncodings("zstd", "br", "gzip"),
+		streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithReleaseAfter(0),
+		streamzip.WithGzipLevel(-1), streamzip.WithGzipLevel(9), streamzip.WithBrotliLevel(11),
+		streamzip.WithContentTypes("text/*", "application/json"), nil,
+	}
+	if _, err := streamzip.New(good...); err != nil {
+		t.Errorf("valid options rejected: %v", err)
+	}
+}
+
+// TestCompressPanicsLikeChi: Compress cannot return an error, so like chi
+// it panics at construction (never at request time) on a bad argument.
+func TestCompressPanicsLikeChi(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Compress(42) did not panic")
+		}
+	}()
+	streamzip.Compress(42)
+}

@@ -1,0 +1,266 @@
+package streamzip_test
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/streamzip/streamzip"
+)
+
+// sseHandler writes l.events events with the given line ends, split into
+// writes by split, flushing per flush, and waits for the client's ack
+// after each event.
+func sseHandler(t *testing.T, l *lockstep, eol string, split func(string) []string, flush func(http.ResponseWriter)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		for k := 0; k < l.events; k++ {
+			for _, part := range split(event(k, eol)) {
+				if _, err := io.WriteString(w, part); err != nil {
+					t.Errorf("write event %d: %v", k, err)
+					return
+				}
+			}
+			flush(w)
+			if err := l.waitAck(k); err != nil {
+				t.Errorf("handler: %v", err)
+				return
+			}
+		}
+	}
+}
+
+func whole(s string) []string { return []string{s} }
+
+func byteByByte(s string) []string {
+	parts := make([]string, len(s))
+	for i := range s {
+		parts[i] = s[i : i+1]
+	}
+	return parts
+}
+
+func noFlush(http.ResponseWriter) {}
+
+func flusherFlush(w http.ResponseWriter) { w.(http.Flusher).Flush() }
+
+func controllerFlush(w http.ResponseWriter) {
+	if err := http.NewResponseController(w).Flush(); err != nil {
+		panic(err)
+	}
+}
+
+// TestEventStreamsArriveOneByOne proves the bypass mode streams: the client
+// decodes each event before the handler writes the next one, whatever the
+// line ends, the write splits, the flush style, the router or the protocol.
+func TestEventStreamsArriveOneByOne(t *testing.T) {
+	cases := []struct {
+		name  string
+		eol   string
+		split func(string) []string
+		flush func(http.ResponseWriter)
+	}{
+		{"LF, handler never flushes", "\n", whole, noFlush},
+		{"CRLF, handler never flushes", "\r\n", whole, noFlush},
+		{"CR, handler never flushes", "\r", whole, noFlush},
+		{"LF split byte by byte", "\n", byteByByte, noFlush},
+		{"CRLF split byte by byte", "\r\n", byteByByte, noFlush},
+		{"http.Flusher", "\n", whole, flusherFlush},
+		{"ResponseController.Flush", "\n", whole, controllerFlush},
+	}
+	stacks := []struct {
+		name  string
+		wrap  func(http.Handler) http.Handler
+		h2tls bool
+	}{
+		{"net/http", streamzip.Middleware, false},
+		{"chi r.Use(Middleware)", chiWith(streamzip.Middleware), false},
+		{"chi Compress(5)", chiWith(streamzip.Compress(5)), false},
+		{"HTTP/2 TLS", streamzip.Middleware, true},
+	}
+	for _, st := range stacks {
+		for _, tc := range cases {
+			t.Run(st.name+"/"+tc.name, func(t *testing.T) {
+				l := newLockstep(5)
+				h := st.wrap(sseHandler(t, l, tc.eol, tc.split, tc.flush))
+				srv, c := newServer(t, h)
+				if st.h2tls {
+					srv, c = newTLSServer(t, h)
+				}
+				resp := get(t, c, "GET", srv.URL+"/events", "gzip, deflate, br, zstd")
+				if st.h2tls && resp.ProtoMajor != 2 {
+					t.Fatalf("protocol %s, want HTTP/2", resp.Proto)
+				}
+				if ce := resp.Header.Get("Content-Encoding"); ce != "" {
+					t.Errorf("event stream got Content-Encoding %q in bypass mode", ce)
+				}
+				if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
+					t.Errorf("X-Accel-Buffering = %q, want no", got)
+				}
+				if err := l.run(resp); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// chiWith mounts h under a chi router with mw in r.Use.
+func chiWith(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		r := chi.NewRouter()
+		r.Use(mw)
+		r.Handle("/*", h)
+		return r
+	}
+}
+
+// TestNDJSONFlushesPerLine: application/x-ndjson records arrive one by one.
+func TestNDJSONFlushesPerLine(t *testing.T) {
+	l := newLockstep(4)
+	h := streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		for k := 0; k < l.events; k++ {
+			io.WriteString(w, `{"k":`+string(rune('0'+k))+"}\n")
+			if err := l.waitAck(k); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}))
+	srv, c := newServer(t, h)
+	resp := get(t, c, "GET", srv.URL, "gzip")
+	buf := make([]byte, 0, 64)
+	r := decoder(t, resp)
+	for k := 0; k < l.events; k++ {
+		line, err := readLine(r, buf[:0])
+		if err != nil {
+			t.Fatalf("record %d: %v", k, err)
+		}
+		if want := `{"k":` + string(rune('0'+k)) + "}"; string(line) != want {
+			t.Fatalf("record %d = %q, want %q", k, line, want)
+		}
+		l.acks <- k
+	}
+}
+
+func readLine(r io.Reader, buf []byte) ([]byte, error) {
+	var b [1]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return buf, err
+		}
+		if b[0] == '\n' {
+			return buf, nil
+		}
+		buf = append(buf, b[0])
+	}
+}
+
+// naiveGzip is the buffering middleware the mission is about: it gzips
+// everything and lets the gzip writer hold bytes until the handler returns.
+func naiveGzip(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		defer gz.Close()
+		next.ServeHTTP(naiveWriter{w, gz}, r)
+	})
+}
+
+type naiveWriter struct {
+	http.ResponseWriter
+	gz *gzip.Writer
+}
+
+func (n naiveWriter) Write(p []byte) (int, error) { return n.gz.Write(p) }
+
+// Flush flushes the connection but not the gzip writer, as the buggy
+// middlewares do: headers go out, events stay in the compressor.
+func (n naiveWriter) Flush() { n.ResponseWriter.(http.Flusher).Flush() }
+
+// TestLockstepDetectsBuffering is the negative control: the same lockstep
+// exchange through a buffering gzip middleware must fail, so a pass above
+// means the events really arrived one by one.
+func TestLockstepDetectsBuffering(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a timeout")
+	}
+	l := newLockstep(3)
+	handlerErr := make(chan error, 1)
+	h := naiveGzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, event(0, "\n"))
+		w.(http.Flusher).Flush() // passes headers and nothing else: the bug
+		handlerErr <- l.waitAck(0)
+	}))
+	srv, c := newServer(t, h)
+	resp := get(t, c, "GET", srv.URL, "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatal("control middleware did not gzip")
+	}
+	err := l.run(resp)
+	if err == nil {
+		t.Fatal("lockstep passed through a buffering middleware: the test cannot see buffering")
+	}
+	t.Logf("buffering middleware detected as expected: %v", err)
+	if herr := <-handlerErr; herr == nil {
+		t.Error("handler saw an ack it should not have")
+	}
+}
+
+// Compile-time check that chi's own Compress has the same shape as ours.
+var _ func(int, ...string) func(http.Handler) http.Handler = middleware.Compress
+var _ func(int, ...string) func(http.Handler) http.Handler = streamzip.Compress
+
+// TestCompressedEventStreamsArriveOneByOne: with CompressEventStreams each
+// event is decodable on arrival, in every coding, with and without handler
+// flushes, over HTTP/1 and HTTP/2.
+func TestCompressedEventStreamsArriveOneByOne(t *testing.T) {
+	mw, err := streamzip.New(
+		streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithEncodings("zstd", "br", "gzip"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ accept, want string }{
+		{"gzip, br, zstd", "gzip"}, // gzip first for streams: its idle state can be released
+		{"br", "br"},
+		{"zstd", "zstd"},
+		{"br;q=1, gzip;q=0.5", "br"},
+		{"identity", ""},
+	} {
+		for _, h2 := range []bool{false, true} {
+			for _, split := range []func(string) []string{whole, byteByByte} {
+				t.Run(tc.accept, func(t *testing.T) {
+					l := newLockstep(5)
+					h := mw(sseHandler(t, l, "\n", split, noFlush))
+					srv, c := newServer(t, h)
+					if h2 {
+						srv, c = newTLSServer(t, h)
+					}
+					resp := get(t, c, "GET", srv.URL, tc.accept)
+					if got := resp.Header.Get("Content-Encoding"); got != tc.want {
+						t.Fatalf("Content-Encoding = %q, want %q", got, tc.want)
+					}
+					if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
+						t.Errorf("X-Accel-Buffering = %q", got)
+					}
+					if err := l.run(resp); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		}
+	}
+}

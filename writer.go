@@ -1,0 +1,235 @@
+package streamzip
+
+import (
+	"errors"
+	"net/http"
+)
+
+// writerState is where a response is in its life.
+type writerState uint8
+
+const (
+	stateUndecided writerState = iota // buffering until the decision
+	stateIdentity                     // passing bytes through untouched
+	stateEncoding                     // writing through an encoder
+	stateHijacked                     // the handler took the connection
+	stateDone                         // the handler returned
+)
+
+// errWriteAfterDone is returned for writes after the handler returned,
+// which net/http forbids too.
+var errWriteAfterDone = errors.New("streamzip: write after the handler returned")
+
+// responseWriter defers the compression decision until the headers and, if
+// needed, the first bytes tell enough, then either passes bytes through or
+// encodes them. It is used by one goroutine at a time, as net/http's own
+// ResponseWriter is.
+type responseWriter struct {
+	rw http.ResponseWriter
+	m  *middleware
+
+	status       int    // 0 until WriteHeader, explicit or implied by Write/Flush
+	coding       coding // negotiated for ordinary responses
+	streamCoding coding // negotiated for compressed event streams
+	head         bool
+	state        writerState
+	kind         boundaryKind // stream boundaries to flush at, once decided
+	events       eventScanner
+	sniffed      string // Content-Type sniffed from the body, to set when encoding
+
+	buf *[]byte // decision buffer from m.bufs, nil when not buffering
+	enc *pooledEncoder
+	cd  coding // coding of enc
+}
+
+func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *responseWriter {
+	accept := r.Header["Accept-Encoding"]
+	zw := &responseWriter{
+		rw:     w,
+		m:      m,
+		coding: negotiate(accept, m.cfg.codings),
+		head:   r.Method == http.MethodHead,
+	}
+	if m.cfg.streamMode == CompressEventStreams {
+		zw.streamCoding = negotiate(accept, m.streamCodings)
+	}
+	return zw
+}
+
+// Header returns the underlying header map: the decision edits it in place.
+func (w *responseWriter) Header() http.Header { return w.rw.Header() }
+
+// WriteHeader records the status and decides at once when the headers
+// alone are enough (a skip rule, a known Content-Length, an event stream).
+// Informational 1xx responses are forwarded as they come.
+func (w *responseWriter) WriteHeader(code int) {
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		if w.status == 0 {
+			w.rw.WriteHeader(code)
+		}
+		return
+	}
+	if w.status != 0 {
+		if w.state != stateUndecided {
+			w.rw.WriteHeader(code) // let net/http report the superfluous call
+		}
+		return
+	}
+	w.status = code
+	w.decide(decideOnHeaders)
+}
+
+// Write buffers until the decision, then passes through or encodes, and
+// flushes streams at every event or line boundary.
+func (w *responseWriter) Write(p []byte) (int, error) {
+	switch w.state {
+	case stateIdentity, stateEncoding:
+		return w.writeDecided(p)
+	case stateHijacked:
+		return 0, http.ErrHijacked
+	case stateDone:
+		return 0, errWriteAfterDone
+	}
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+		if w.state != stateUndecided {
+			return w.writeDecided(p)
+		}
+	}
+	// Buffer up to the limit, decide once it is reached, write the rest
+	// through the decided path: the buffer never grows past the limit.
+	room := w.bufferLimit() - w.buffered()
+	if len(p) < room {
+		w.appendBuffer(p)
+		return len(p), nil
+	}
+	room = max(room, 0)
+	w.appendBuffer(p[:room])
+	if err := w.decide(decideOnBody); err != nil {
+		return room, err
+	}
+	n, err := w.writeDecided(p[room:])
+	return room + n, err
+}
+
+func (w *responseWriter) appendBuffer(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if w.buf == nil {
+		w.buf = w.m.bufs.Get().(*[]byte)
+	}
+	*w.buf = append(*w.buf, p...)
+}
+
+// writeDecided writes p once the decision is made.
+func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
+	if w.state == stateEncoding {
+		n, err = w.enc.Write(p)
+	} else {
+		n, err = w.rw.Write(p)
+	}
+	if err != nil || w.kind == noBoundary || !w.endsRecord(p[:n]) {
+		return n, err
+	}
+	return n, w.flushDecided()
+}
+
+// endsRecord reports whether p completes an event (or an NDJSON line).
+// Events that arrive in one Write share one flush.
+func (w *responseWriter) endsRecord(p []byte) bool {
+	if w.kind == lineBoundary {
+		return scanLines(p)
+	}
+	return w.events.scan(p)
+}
+
+// Flush sends everything written so far, headers included, to the client.
+func (w *responseWriter) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush that reports the error; http.ResponseController
+// calls it.
+func (w *responseWriter) FlushError() error {
+	switch w.state {
+	case stateUndecided:
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		// A flushed response is a stream of unknown length: min size no
+		// longer applies, and headers must go out now.
+		if err := w.decide(decideOnFlush); err != nil {
+			return err
+		}
+	case stateHijacked:
+		return http.ErrHijacked
+	case stateDone:
+		return errWriteAfterDone
+	}
+	return w.flushDecided()
+}
+
+func (w *responseWriter) flushDecided() error {
+	if w.state == stateEncoding {
+		if err := w.enc.Flush(); err != nil {
+			return err
+		}
+	}
+	return flushUnderlying(w.rw)
+}
+
+// finish ends the response after the handler returned normally.
+func (w *responseWriter) finish() {
+	switch w.state {
+	case stateUndecided:
+		if w.status == 0 && w.buffered() == 0 {
+			// Nothing was written: net/http sends its implicit 200 itself.
+			w.releaseBuffer()
+			w.state = stateDone
+			return
+		}
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		_ = w.decide(decideAtEnd)
+	case stateHijacked:
+		w.releaseEncoder()
+	}
+	if w.state == stateEncoding {
+		// An error here means the client went away; the encoder is still
+		// consistent (its last call returned) and Reset on reuse clears it.
+		_ = w.enc.Close()
+		w.releaseEncoder()
+	}
+	w.releaseBuffer()
+	w.state = stateDone
+}
+
+// abandon ends the response after a handler panic: nothing more is
+// written, and the encoder is left to the garbage collector.
+func (w *responseWriter) abandon() {
+	w.enc = nil
+	w.releaseBuffer()
+	w.state = stateDone
+}
+
+func (w *responseWriter) buffered() int {
+	if w.buf == nil {
+		return 0
+	}
+	return len(*w.buf)
+}
+
+func (w *responseWriter) releaseBuffer() {
+	if w.buf != nil {
+		*w.buf = (*w.buf)[:0]
+		w.m.bufs.Put(w.buf)
+		w.buf = nil
+	}
+}
+
+func (w *responseWriter) releaseEncoder() {
+	if w.enc != nil {
+		w.m.pools.put(w.cd, w.enc)
+		w.enc = nil
+	}
+}
