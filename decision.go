@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // decidePhase is the moment a decision is attempted; each knows more.
@@ -201,6 +203,9 @@ func (w *responseWriter) startEncoding(cd coding) error {
 	w.cd = cd
 	w.rw.WriteHeader(w.status)
 	w.enc = w.m.pools.get(cd, w.rw)
+	if gz, ok := w.enc.encoder.(*gzip.Writer); ok {
+		gz.Comment = w.m.jitterFor(w.body()) // BREACH padding; "" when off
+	}
 	return w.writeBuffered()
 }
 

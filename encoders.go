@@ -97,6 +97,10 @@ type sink struct{ w io.Writer }
 
 func (s *sink) Write(p []byte) (int, error) { return s.w.Write(p) }
 
+// WriteString lets a gzip header comment (the BREACH padding) reach the
+// response without a []byte copy.
+func (s *sink) WriteString(str string) (int, error) { return io.WriteString(s.w, str) }
+
 // encoderPools holds one pool of *pooledEncoder per coding, built once by New
 // for its levels.
 type encoderPools struct {

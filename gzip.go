@@ -9,6 +9,7 @@
 package streamzip
 
 import (
+	"hash/maphash"
 	"net/http"
 	"sync"
 )
@@ -74,6 +75,7 @@ type middleware struct {
 	// first, because its idle state can be released.
 	streamCodings []coding
 	bufs          sync.Pool // *[]byte of cap bufferLimit, the decision buffer
+	jitterSeed    maphash.Seed
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {
@@ -86,11 +88,14 @@ func newMiddleware(opts []Option) (*middleware, error) {
 			return nil, err
 		}
 	}
+	if err := applyJitterPolicy(&cfg); err != nil {
+		return nil, err
+	}
 	pools, err := newEncoderPools(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	m := &middleware{cfg: cfg, pools: pools}
+	m := &middleware{cfg: cfg, pools: pools, jitterSeed: maphash.MakeSeed()}
 	for _, cd := range []coding{codingGzip, codingBrotli, codingZstd} {
 		for _, enabled := range cfg.codings {
 			if cd == enabled {

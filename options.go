@@ -50,6 +50,7 @@ type config struct {
 	gzipLevel    int
 	brotliLevel  int
 	contentTypes []contentTypePattern // nil: every type not excluded by the predicate
+	jitter       int                  // max BREACH padding bytes, 0 = off
 }
 
 func defaultConfig() config {
