@@ -1,63 +1,64 @@
-// Command sse is the streamzip demo: an event stream and a JSON endpoint
-// behind streamzip. Run it with `go run ./examples/sse` and open the URL it
-// prints.
+// Command sse is the streamzip demo. It serves a page that opens the same
+// LLM-like token stream through five middleware stacks side by side — no
+// middleware, a naive buffering gzip middleware, and streamzip bypassing,
+// gzip-compressing and brotli-compressing the stream — and draws when each
+// event arrived and what it cost on the wire.
+//
+//	go run ./examples/sse              # http://127.0.0.1:8080/
+//	go run ./examples/sse -addr :9000  # another address
+//
+// Besides the page: /stream/{plain,naive,bypass,gzip,br} are the streams
+// (try them with `go run ./cmd/sseprobe`), /api/items is an ordinary JSON
+// response, compressed, and /api/wire?run=ID reports wire bytes per event.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"net"
 	"net/http"
-	"strings"
+	"os"
 	"time"
 
-	"github.com/streamzip/streamzip"
+	"github.com/streamzip/streamzip/examples/sse/demo"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address (host:port)")
+	interval := flag.Duration("interval", demo.DefaultInterval, "pause before each token")
 	flag.Parse()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", page)
-	mux.HandleFunc("/events", events)
-	mux.HandleFunc("/api/items", items)
-	fmt.Printf("streamzip demo on http://%s/\n", *addr)
-	log.Fatal(http.ListenAndServe(*addr, streamzip.Middleware(mux)))
-}
-
-func page(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, `<!doctype html><title>streamzip demo</title>
-<h1>streamzip: events arrive one by one</h1><pre id="log"></pre>
-<script>
-const t0 = performance.now(), log = document.getElementById("log");
-new EventSource("/events").onmessage = e =>
-  log.textContent += ((performance.now()-t0)/1000).toFixed(2) + "s  " + e.data + "\n";
-</script>`)
-}
-
-// events streams a token every 200 ms; the handler never calls Flush, and
-// each event still reaches the browser at once.
-func events(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	for i, tok := range strings.Fields("streamzip flushes every event boundary so nothing waits in a compressor") {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-		fmt.Fprintf(w, "id: %d\ndata: %s\n\n", i, tok)
+	if err := run(*addr, *interval); err != nil {
+		fmt.Fprintln(os.Stderr, "sse:", err)
+		os.Exit(1)
 	}
 }
 
-func items(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, "[")
-	for i := 0; i < 500; i++ {
-		if i > 0 {
-			fmt.Fprint(w, ",")
-		}
-		fmt.Fprintf(w, `{"id":%d,"name":"item %d"}`, i, i)
+func run(addr string, interval time.Duration) error {
+	h, err := demo.New(demo.Config{Interval: interval})
+	if err != nil {
+		return err
 	}
-	fmt.Fprint(w, "]")
+	// Listen first, so the URL printed is one that already answers, and a
+	// busy port is reported plainly.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("streamzip demo on %s\n", pageURL(ln.Addr().(*net.TCPAddr)))
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// pageURL is the address to open: a wildcard listen address is shown as
+// 127.0.0.1, which is reachable from this machine.
+func pageURL(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port)) + "/"
 }
