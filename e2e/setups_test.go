@@ -43,6 +43,22 @@ func streamzipSetups(t *testing.T) []setup {
 	}
 }
 
+// releasingSetup compresses streams and lets each one give its compressor
+// back after every event (WithReleaseAfter(0)): a gzip stream then resumes
+// the same deflate stream from its kept history before each event, and a
+// real client must decode across every resume.
+func releasingSetup(t *testing.T) setup {
+	return setup{
+		name: "compress-release-each-event",
+		wrap: mustNew(t,
+			streamzip.WithEncodings("zstd", "br", "gzip"),
+			streamzip.WithEventStreams(streamzip.CompressEventStreams),
+			streamzip.WithReleaseAfter(0)),
+		streamCodings: []string{"gzip", "br", "zstd"},
+		accelNo:       true,
+	}
+}
+
 // zstdOnlySetup compresses streams with zstd alone: a client that does not
 // offer zstd must get identity, never zstd.
 func zstdOnlySetup(t *testing.T) setup {
