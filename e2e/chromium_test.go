@@ -52,7 +52,7 @@ func TestChromium(t *testing.T) {
 		accept string // replaces the browser's Accept-Encoding unless empty
 	}
 	var scenarios []scenario
-	for _, s := range append(streamzipSetups(t), releasingSetup(t)) {
+	for _, s := range append(streamzipSetups(t), releasingSetups(t)...) {
 		scenarios = append(scenarios, scenario{s.name + "/default", s, ""})
 	}
 	compress := streamzipSetups(t)[1]

@@ -21,7 +21,7 @@ func TestCurl(t *testing.T) {
 		accept string // replaces curl's Accept-Encoding unless empty
 	}
 	var scenarios []scenario
-	for _, s := range append(streamzipSetups(t), releasingSetup(t)) {
+	for _, s := range append(streamzipSetups(t), releasingSetups(t)...) {
 		scenarios = append(scenarios, scenario{s.name + "/default", s, ""})
 	}
 	compress := streamzipSetups(t)[1]

@@ -48,6 +48,10 @@ type lockstep struct {
 	// accelNo makes the handler set X-Accel-Buffering: no itself, the
 	// usual workaround, for controls that show it is not enough.
 	accelNo bool
+	// idle is a pause before each event after the first (not counted in
+	// step), long enough for a compressed stream to be released between
+	// events.
+	idle time.Duration
 
 	acks    chan int
 	done    chan error
@@ -89,6 +93,9 @@ func (l *lockstep) serve(w http.ResponseWriter, r *http.Request) error {
 		h.Set("X-Accel-Buffering", "no")
 	}
 	for k := 0; k < l.events; k++ {
+		if k > 0 && l.idle > 0 {
+			time.Sleep(l.idle)
+		}
 		if _, err := io.WriteString(w, eventText(k)); err != nil {
 			return fmt.Errorf("write event %d: %w", k, err)
 		}

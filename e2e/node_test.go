@@ -21,7 +21,7 @@ func TestNode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("node_modules", "eventsource", "package.json")); err != nil {
 		missing(t, "e2e/node_modules has no eventsource package (run npm ci in e2e/): %v", err)
 	}
-	setups := append(streamzipSetups(t), releasingSetup(t), zstdOnlySetup(t))
+	setups := append(append(streamzipSetups(t), releasingSetups(t)...), zstdOnlySetup(t))
 	for _, script := range []string{"eventsource", "fetch"} {
 		for _, s := range setups {
 			t.Run(script+"/"+s.name, func(t *testing.T) {

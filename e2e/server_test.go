@@ -42,6 +42,7 @@ type streamCase struct {
 // every event, as a careful SSE handler does, and still stalls.
 func newStreamCase(s setup, step time.Duration) *streamCase {
 	c := &streamCase{setup: s, step: newLockstep(step), rec: &exchange{}}
+	c.step.idle = s.idle
 	if s.name == naiveSetup.name {
 		c.step.flush = true // the handler does its part; the middleware still buffers
 	}

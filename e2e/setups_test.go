@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamzip/streamzip"
 )
@@ -19,6 +20,9 @@ type setup struct {
 	streamCodings []string
 	// accelNo: the setup sets X-Accel-Buffering: no on event streams.
 	accelNo bool
+	// idle is how long the handler pauses before each event after the
+	// first, so the setup's release timer fires between events.
+	idle time.Duration
 }
 
 // streamzipSetups are the two event-stream modes, with every coding
@@ -43,19 +47,33 @@ func streamzipSetups(t *testing.T) []setup {
 	}
 }
 
-// releasingSetup compresses streams and lets each one give its compressor
-// back after every event (WithReleaseAfter(0)): a gzip stream then resumes
-// the same deflate stream from its kept history before each event, and a
-// real client must decode across every resume.
-func releasingSetup(t *testing.T) setup {
-	return setup{
-		name: "compress-release-each-event",
-		wrap: mustNew(t,
-			streamzip.WithEncodings("zstd", "br", "gzip"),
-			streamzip.WithEventStreams(streamzip.CompressEventStreams),
-			streamzip.WithReleaseAfter(0)),
-		streamCodings: []string{"gzip", "br", "zstd"},
-		accelNo:       true,
+// releasingSetups compress streams and let each one give its compressor
+// back between events: at once after every event (WithReleaseAfter(0)),
+// and from the release timer while the handler pauses. A gzip stream then
+// resumes the same deflate stream from its kept history before the next
+// event, and a real client must decode across every resume.
+func releasingSetups(t *testing.T) []setup {
+	const after = 25 * time.Millisecond
+	return []setup{
+		{
+			name: "compress-release-each-event",
+			wrap: mustNew(t,
+				streamzip.WithEncodings("zstd", "br", "gzip"),
+				streamzip.WithEventStreams(streamzip.CompressEventStreams),
+				streamzip.WithReleaseAfter(0)),
+			streamCodings: []string{"gzip", "br", "zstd"},
+			accelNo:       true,
+		},
+		{
+			name: "compress-release-when-idle",
+			wrap: mustNew(t,
+				streamzip.WithEncodings("zstd", "br", "gzip"),
+				streamzip.WithEventStreams(streamzip.CompressEventStreams),
+				streamzip.WithReleaseAfter(after)),
+			streamCodings: []string{"gzip", "br", "zstd"},
+			accelNo:       true,
+			idle:          4 * after,
+		},
 	}
 }
 
