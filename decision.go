@@ -202,6 +202,10 @@ func (w *responseWriter) startEncoding(cd coding) error {
 	w.state = stateEncoding
 	w.cd = cd
 	w.rw.WriteHeader(w.status)
+	if w.kind != noBoundary && cd == codingGzip && w.m.flates != nil {
+		w.stream = w.m.newReleasingStream(w.rw)
+		return w.writeBuffered()
+	}
 	w.enc = w.m.pools.get(cd, w.rw)
 	if gz, ok := w.enc.encoder.(*gzip.Writer); ok {
 		gz.Comment = w.m.jitterFor(w.body()) // BREACH padding; "" when off

@@ -76,6 +76,11 @@ type middleware struct {
 	streamCodings []coding
 	bufs          sync.Pool // *[]byte of cap bufferLimit, the decision buffer
 	jitterSeed    maphash.Seed
+	// flates and gzipStreams serve compressed gzip event streams that give
+	// their compressor back while idle; nil flates means streams use the
+	// ordinary pooled encoders.
+	flates      *flateWriterPool
+	gzipStreams sync.Pool // *gzipStream
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {
@@ -102,6 +107,9 @@ func newMiddleware(opts []Option) (*middleware, error) {
 				m.streamCodings = append(m.streamCodings, cd)
 			}
 		}
+	}
+	if err := m.setUpReleasingStreams(); err != nil {
+		return nil, err
 	}
 	limit := max(cfg.minSize, sniffLen)
 	m.bufs.New = func() any {
@@ -134,4 +142,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(zw.exposed(), r)
 	zw.finish()
 	completed = true
+}
+
+// setUpReleasingStreams prepares the compressor pool of releasable gzip
+// event streams, when they can be used: streams are compressed, gzip is
+// enabled, and no BREACH padding is asked for (the padding lives in
+// gzip.Writer's header, which releasable streams write themselves, so padded
+// streams keep the ordinary stateful encoder).
+func (m *middleware) setUpReleasingStreams() error {
+	if m.cfg.streamMode != CompressEventStreams || m.cfg.jitter > 0 {
+		return nil
+	}
+	for _, cd := range m.cfg.codings {
+		if cd != codingGzip {
+			continue
+		}
+		flates, err := newFlateWriterPool(m.cfg.gzipLevel)
+		if err != nil {
+			return err
+		}
+		m.flates = flates
+		m.gzipStreams.New = func() any { return newGzipStream(flates, defaultGzipHistorySize) }
+	}
+	return nil
 }

@@ -118,12 +118,13 @@ func readAll(t testing.TB, resp *http.Response) []byte {
 // A middleware that holds events back makes the handler wait forever, so
 // the exchange fails with a timeout instead of passing on the final body.
 type lockstep struct {
-	events int
-	acks   chan int // the client decoded event k
+	events  int
+	acks    chan int      // the client decoded event k
+	timeout time.Duration // liveness bound per event
 }
 
 func newLockstep(events int) *lockstep {
-	return &lockstep{events: events, acks: make(chan int)}
+	return &lockstep{events: events, acks: make(chan int), timeout: stepTimeout}
 }
 
 // waitAck is called by the handler after writing event k.
@@ -134,8 +135,8 @@ func (l *lockstep) waitAck(k int) error {
 			return fmt.Errorf("client acked event %d, want %d", got, k)
 		}
 		return nil
-	case <-time.After(stepTimeout):
-		return fmt.Errorf("client had not decoded event %d after %v: held back", k, stepTimeout)
+	case <-time.After(l.timeout):
+		return fmt.Errorf("client had not decoded event %d after %v: held back", k, l.timeout)
 	}
 }
 
@@ -154,9 +155,18 @@ func (l *lockstep) run(resp *http.Response) error {
 	}
 	got := make(chan int)
 	fail := make(chan error, 1)
+	readerDone := make(chan struct{})
+	defer func() {
+		select {
+		case <-readerDone:
+		case <-time.After(l.timeout):
+			resp.Body.Close() // unblock a reader stuck on a held-back event
+		}
+	}()
 	go func() {
+		defer close(readerDone)
 		sc := newEventReader(body)
-		for {
+		for range l.events {
 			ev, err := sc.next()
 			if err != nil {
 				fail <- err
@@ -183,9 +193,9 @@ func (l *lockstep) run(resp *http.Response) error {
 			}
 		case err := <-fail:
 			return fmt.Errorf("before event %d: %w", k, err)
-		case <-time.After(stepTimeout):
+		case <-time.After(l.timeout):
 			resp.Body.Close()
-			return fmt.Errorf("event %d not decoded within %v: the stream is buffered", k, stepTimeout)
+			return fmt.Errorf("event %d not decoded within %v: the stream is buffered", k, l.timeout)
 		}
 	}
 	return nil

@@ -37,9 +37,10 @@ type responseWriter struct {
 	events       eventScanner
 	sniffed      string // Content-Type sniffed from the body, to set when encoding
 
-	buf *[]byte // decision buffer from m.bufs, nil when not buffering
-	enc *pooledEncoder
-	cd  coding // coding of enc
+	buf    *[]byte // decision buffer from m.bufs, nil when not buffering
+	enc    *pooledEncoder
+	stream *releasingStream // instead of enc for gzip event streams that release when idle
+	cd     coding           // coding of enc or stream
 }
 
 func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *responseWriter {
@@ -124,12 +125,16 @@ func (w *responseWriter) appendBuffer(p []byte) {
 
 // writeDecided writes p once the decision is made.
 func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
-	if w.state == stateEncoding {
+	ends := w.kind != noBoundary && w.endsRecord(p)
+	switch {
+	case w.stream != nil:
+		return w.stream.write(p, ends)
+	case w.state == stateEncoding:
 		n, err = w.enc.Write(p)
-	} else {
+	default:
 		n, err = w.rw.Write(p)
 	}
-	if err != nil || w.kind == noBoundary || !w.endsRecord(p[:n]) {
+	if err != nil || !ends {
 		return n, err
 	}
 	return n, w.flushDecided()
@@ -169,6 +174,9 @@ func (w *responseWriter) FlushError() error {
 }
 
 func (w *responseWriter) flushDecided() error {
+	if w.stream != nil {
+		return w.stream.flush()
+	}
 	if w.state == stateEncoding {
 		if err := w.enc.Flush(); err != nil {
 			return err
@@ -194,7 +202,11 @@ func (w *responseWriter) finish() {
 	case stateHijacked:
 		w.releaseEncoder()
 	}
-	if w.state == stateEncoding {
+	if w.stream != nil {
+		_ = w.stream.close(w.m) // an error means the client went away
+		w.stream = nil
+	}
+	if w.state == stateEncoding && w.enc != nil {
 		// An error here means the client went away; the encoder is still
 		// consistent (its last call returned) and Reset on reuse clears it.
 		_ = w.enc.Close()
@@ -207,6 +219,10 @@ func (w *responseWriter) finish() {
 // abandon ends the response after a handler panic: nothing more is
 // written, and the encoder is left to the garbage collector.
 func (w *responseWriter) abandon() {
+	if w.stream != nil {
+		w.stream.abandon()
+		w.stream = nil
+	}
 	w.enc = nil
 	w.releaseBuffer()
 	w.state = stateDone
@@ -228,6 +244,10 @@ func (w *responseWriter) releaseBuffer() {
 }
 
 func (w *responseWriter) releaseEncoder() {
+	if w.stream != nil {
+		w.stream.abandon() // the connection is the handler's: no trailer
+		w.stream = nil
+	}
 	if w.enc != nil {
 		w.m.pools.put(w.cd, w.enc)
 		w.enc = nil

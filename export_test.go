@@ -1,0 +1,31 @@
+package streamzip
+
+import (
+	"net/http"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// Probe counts what a middleware's releasable gzip streams do, for tests
+// in package streamzip_test.
+type Probe struct {
+	compressorsPooled atomic.Int64
+}
+
+// CompressorsPooled is how many flate compressors streams gave back to the
+// pool (on release while idle, and on close).
+func (p *Probe) CompressorsPooled() int64 { return p.compressorsPooled.Load() }
+
+// NewWithProbe is New with a Probe attached.
+func NewWithProbe(opts ...Option) (func(http.Handler) http.Handler, *Probe, error) {
+	m, err := newMiddleware(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &Probe{}
+	if m.flates != nil {
+		m.flates.putHook = func(*flate.Writer) { p.compressorsPooled.Add(1) }
+	}
+	return m.wrap, p, nil
+}
