@@ -206,7 +206,7 @@ func (w *responseWriter) startEncoding(cd coding) error {
 		w.stream = w.m.newReleasingStream(w.rw)
 		return w.writeBuffered()
 	}
-	w.enc = w.m.pools.get(cd, w.rw)
+	w.enc = w.m.pools.get(cd, w.kind != noBoundary, w.rw)
 	if gz, ok := w.enc.encoder.(*gzip.Writer); ok {
 		gz.Comment = w.m.jitterFor(w.body()) // BREACH padding; "" when off
 	}

@@ -249,7 +249,7 @@ func (w *responseWriter) releaseEncoder() {
 		w.stream = nil
 	}
 	if w.enc != nil {
-		w.m.pools.put(w.cd, w.enc)
+		w.m.pools.put(w.cd, w.kind != noBoundary, w.enc)
 		w.enc = nil
 	}
 }
