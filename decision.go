@@ -80,16 +80,19 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 		if w.m.cfg.streamMode == BypassEventStreams {
 			return identity, 0
 		}
-		if w.streamCoding == codingIdentity || w.head {
+		streamCoding := negotiate(w.accept, w.m.streamCodings)
+		if streamCoding == codingIdentity || w.head {
 			return identityVary, 0
 		}
-		return encode, w.streamCoding // streams have no size: min size does not apply
+		return encode, streamCoding // streams have no size: min size does not apply
 	}
 	if alreadyCompressed(mt) || !w.m.allowedType(mt) {
 		return identity, 0
 	}
 	// From here the coding depends only on what the client accepts.
-	if w.coding == codingIdentity || w.head {
+	// Negotiating only here keeps it off the pass-through paths above.
+	cd := w.clientCoding()
+	if cd == codingIdentity || w.head {
 		return identityVary, 0
 	}
 	minSize := w.m.cfg.minSize
@@ -97,7 +100,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 		if n < int64(minSize) {
 			return identityVary, 0
 		}
-		return encode, w.coding
+		return encode, cd
 	}
 	switch phase {
 	case decideOnHeaders:
@@ -109,7 +112,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	}
 	// The buffer reached its limit (min size, and sniffLen when the type
 	// had to be sniffed), or the handler flushed a stream of unknown length.
-	return encode, w.coding
+	return encode, cd
 }
 
 // bufferLimit is how many bytes Write buffers before the decision: min
@@ -147,7 +150,7 @@ func (m *middleware) allowedType(mt string) bool {
 
 func (w *responseWriter) body() []byte {
 	if w.buf == nil {
-		return nil
+		return w.peek
 	}
 	return *w.buf
 }
@@ -272,4 +275,14 @@ func setDefault(h http.Header, key string, value []string) {
 	if _, ok := h[key]; !ok {
 		h[key] = value
 	}
+}
+
+// clientCoding negotiates the coding for an ordinary response once, the
+// first time the rules need it.
+func (w *responseWriter) clientCoding() coding {
+	if !w.negotiated {
+		w.coding = negotiate(w.accept, w.m.cfg.codings)
+		w.negotiated = true
+	}
+	return w.coding
 }

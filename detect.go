@@ -125,26 +125,39 @@ type eventScanner struct {
 }
 
 // scan consumes p and reports whether it completed at least one event.
+// It jumps from line terminator to line terminator with bytes.IndexByte
+// (vectorised), so the bytes inside a line cost nothing to skip: an event
+// is a few hundred bytes and two or three terminators.
 func (s *eventScanner) scan(p []byte) bool {
 	found := false
-	for _, c := range p {
-		switch c {
-		case '\n':
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		end := len(p)
+		if i >= 0 {
+			end = i
+		}
+		if j := bytes.IndexByte(p[:end], '\r'); j >= 0 {
+			i = j
+		}
+		if i < 0 { // no terminator: the rest is inside a line
+			s.midLine, s.afterCR = true, false
+			return found
+		}
+		if i > 0 { // line content before the terminator
+			s.midLine, s.afterCR = true, false
+		}
+		if p[i] == '\n' {
 			if s.afterCR { // second half of CRLF: the line already ended
 				s.afterCR = false
-				continue
+			} else {
+				found = found || !s.midLine
+				s.midLine = false
 			}
+		} else { // '\r'
 			found = found || !s.midLine
-			s.midLine = false
-		case '\r':
-			found = found || !s.midLine
-			s.midLine = false
-			s.afterCR = true
-			continue
-		default:
-			s.midLine = true
+			s.midLine, s.afterCR = false, true
 		}
-		s.afterCR = false
+		p = p[i+1:]
 	}
 	return found
 }

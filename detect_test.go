@@ -1,6 +1,7 @@
 package streamzip
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"testing"
 )
@@ -116,5 +117,48 @@ func TestContentTypePattern(t *testing.T) {
 	p, _ = parseContentTypePattern("application/json; charset=utf-8")
 	if !p.match("APPLICATION/JSON") || p.match("application/jsonl") {
 		t.Error("exact pattern")
+	}
+}
+
+// byteScan is the byte-at-a-time event scanner, the reference that the
+// IndexByte-jumping scan must match state for state.
+func byteScan(s *eventScanner, p []byte) bool {
+	found := false
+	for _, c := range p {
+		switch c {
+		case '\n':
+			if s.afterCR {
+				s.afterCR = false
+				continue
+			}
+			found = found || !s.midLine
+			s.midLine = false
+		case '\r':
+			found = found || !s.midLine
+			s.midLine = false
+			s.afterCR = true
+			continue
+		default:
+			s.midLine = true
+		}
+		s.afterCR = false
+	}
+	return found
+}
+
+func TestEventScannerMatchesByteScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab\r\n")
+	for iter := 0; iter < 50000; iter++ {
+		var fast, slow eventScanner
+		for w := 0; w < 4; w++ {
+			p := make([]byte, r.IntN(8))
+			for i := range p {
+				p[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			if got, want := fast.scan(p), byteScan(&slow, p); got != want || fast != slow {
+				t.Fatalf("iter %d write %d %q: got %v %+v, want %v %+v", iter, w, p, got, fast, want, slow)
+			}
+		}
 	}
 }

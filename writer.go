@@ -28,14 +28,16 @@ type responseWriter struct {
 	rw http.ResponseWriter
 	m  *middleware
 
-	status       int    // 0 until WriteHeader, explicit or implied by Write/Flush
-	coding       coding // negotiated for ordinary responses
-	streamCoding coding // negotiated for compressed event streams
-	head         bool
-	state        writerState
-	kind         boundaryKind // stream boundaries to flush at, once decided
-	events       eventScanner
-	sniffed      string // Content-Type sniffed from the body, to set when encoding
+	status     int // 0 until WriteHeader, explicit or implied by Write/Flush
+	head       bool
+	state      writerState
+	kind       boundaryKind // stream boundaries to flush at, once decided
+	events     eventScanner
+	sniffed    string   // Content-Type sniffed from the body, to set when encoding
+	peek       []byte   // the first Write, while deciding on it without buffering
+	accept     []string // Accept-Encoding, negotiated only if the rules get that far
+	coding     coding   // negotiated for ordinary responses, once negotiated is set
+	negotiated bool
 
 	buf    *[]byte // decision buffer from m.bufs, nil when not buffering
 	enc    *pooledEncoder
@@ -48,11 +50,8 @@ func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *
 	zw := &responseWriter{
 		rw:     w,
 		m:      m,
-		coding: negotiate(accept, m.cfg.codings),
+		accept: accept,
 		head:   r.Method == http.MethodHead,
-	}
-	if m.cfg.streamMode == CompressEventStreams {
-		zw.streamCoding = negotiate(accept, m.streamCodings)
 	}
 	return zw
 }
@@ -99,7 +98,22 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	}
 	// Buffer up to the limit, decide once it is reached, write the rest
 	// through the decided path: the buffer never grows past the limit.
-	room := w.bufferLimit() - w.buffered()
+	limit := w.bufferLimit()
+	if w.buf == nil && len(p) >= limit {
+		// The first Write already holds enough to decide (a marshalled
+		// body, a rendered page): decide on it in place, then write it
+		// in one piece. Nothing is copied into the decision buffer, and
+		// the encoder sees one Write, not limit bytes and then the rest
+		// (brotli sizes its ring buffer from the first Write).
+		w.peek = p[:limit]
+		err := w.decide(decideOnBody)
+		w.peek = nil
+		if err != nil {
+			return 0, err
+		}
+		return w.writeDecided(p)
+	}
+	room := limit - w.buffered()
 	if len(p) < room {
 		w.appendBuffer(p)
 		return len(p), nil
