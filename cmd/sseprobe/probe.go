@@ -138,8 +138,9 @@ func (s *stream) close() {
 // start of the body so the reason shows (an error page, a JSON error).
 func (s *stream) check() error {
 	h := s.resp.header
+	body := func() string { return excerpt(decodedExcerpt(s.raw, h.Get("Content-Encoding"))) }
 	if s.resp.statusCode < 200 || s.resp.statusCode > 299 {
-		return notStreamErr("not an event stream: the server answered " + s.resp.status + excerpt(s.raw))
+		return notStreamErr("not an event stream: the server answered " + s.resp.status + body())
 	}
 	ct := h.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
@@ -149,7 +150,7 @@ func (s *stream) check() error {
 		} else {
 			ct = "\"" + ct + "\""
 		}
-		return notStreamErr("not an event stream: Content-Type is " + ct + ", want text/event-stream" + excerpt(s.raw))
+		return notStreamErr("not an event stream: Content-Type is " + ct + ", want text/event-stream" + body())
 	}
 	dec, err := decoder(h.Get("Content-Encoding"))
 	if err != nil {
@@ -157,6 +158,20 @@ func (s *stream) check() error {
 	}
 	s.decode = dec
 	return nil
+}
+
+// decodedExcerpt returns the refused body decoded when its encoding is
+// known, so the excerpt is text rather than compressed bytes.
+func decodedExcerpt(raw io.Reader, encoding string) io.Reader {
+	dec, err := decoder(encoding)
+	if err != nil {
+		return raw
+	}
+	r, err := dec(raw)
+	if err != nil {
+		return strings.NewReader("")
+	}
+	return r
 }
 
 // excerpt reads the first bytes of a refused body, for the error message.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -260,7 +261,9 @@ func TestErrors(t *testing.T) {
 		ln.Close()
 		return "http://" + addr + "/"
 	}()
-	tlsSrv := httptest.NewTLSServer(sseHandler("data: hi\n\n"))
+	tlsSrv := httptest.NewUnstartedServer(sseHandler("data: hi\n\n"))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	tlsSrv.StartTLS()
 	defer tlsSrv.Close()
 	plain := httptest.NewServer(sseHandler("data: hi\n\n"))
 	defer plain.Close()
@@ -365,5 +368,20 @@ func TestTextOutput(t *testing.T) {
 	}
 	if code != exitStreamed && code != exitBuffered {
 		t.Errorf("exit %d; stderr %s", code, stderr.String())
+	}
+}
+
+// TestRefusedCompressedBody: the excerpt of a refused body is decoded.
+func TestRefusedCompressedBody(t *testing.T) {
+	srv := httptest.NewServer(streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprintf(w, `{"error":"rate limited","pad":%q}`, strings.Repeat("x", 2000))
+	})))
+	defer srv.Close()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{srv.URL}, &stdout, &stderr)
+	if code != exitNotStream || !strings.Contains(stderr.String(), `429 Too Many Requests; the body starts with: {"error":"rate limited"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
