@@ -457,3 +457,24 @@ func TestWriteDeadlineThroughResponseController(t *testing.T) {
 	})))
 	get(t, c, "GET", srv.URL, "gzip")
 }
+
+// TestAccelBufferingKeepsTheHandlersValue: X-Accel-Buffering: no is added
+// to event streams only when the handler did not set the header itself.
+func TestAccelBufferingKeepsTheHandlersValue(t *testing.T) {
+	for _, set := range []string{"", "yes"} {
+		srv, c := newServer(t, streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			if set != "" {
+				w.Header().Set("X-Accel-Buffering", set)
+			}
+			io.WriteString(w, "data: x\n\n")
+		})))
+		want := set
+		if want == "" {
+			want = "no"
+		}
+		if got := get(t, c, "GET", srv.URL, "gzip").Header.Get("X-Accel-Buffering"); got != want {
+			t.Errorf("handler set %q: X-Accel-Buffering = %q, want %q", set, got, want)
+		}
+	}
+}
