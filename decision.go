@@ -52,11 +52,20 @@ func (w *responseWriter) decide(phase decidePhase) error {
 // compression predicate. It returns the verdict and, for encode, the coding.
 func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	h := w.rw.Header()
+	if w.status == http.StatusNotModified {
+		return w.notModifiedRules(h), 0
+	}
 	if !compressibleStatus(w.status) {
-		return identity, 0 // 1xx/204/304 have no body; 206 ranges address the identity body
+		return identity, 0 // 1xx/204 have no body; 206 ranges address the identity body
 	}
 	if hasContentEncoding(h) {
 		return identity, 0 // the handler encoded the body itself
+	}
+	// A stream is still flushed per event (and gets X-Accel-Buffering)
+	// when no-transform keeps it uncompressed: "no-cache, no-transform"
+	// is the classic SSE workaround header.
+	if ct := h["Content-Type"]; len(ct) > 0 {
+		w.kind = streamKind(mediaType(ct[0]))
 	}
 	if hasNoTransform(h) {
 		return identity, 0 // RFC 9111: no-transform forbids changing the coding
@@ -123,6 +132,27 @@ func (w *responseWriter) bufferLimit() int {
 		return w.m.cfg.minSize
 	}
 	return max(w.m.cfg.minSize, sniffLen)
+}
+
+// notModifiedRules: a 304 has no body, but RFC 9110 §15.4.5 wants it to
+// carry the Vary and ETag that a 200 to the same request would carry. When
+// that 200 could have been encoded for this client, the ETag is weakened as
+// it would have been (the 200's size, which could have kept it identity, is
+// unknown here; a weak ETag still matches If-None-Match either way).
+func (w *responseWriter) notModifiedRules(h http.Header) verdict {
+	if hasContentEncoding(h) || hasNoTransform(h) {
+		return identity
+	}
+	if ct := h["Content-Type"]; len(ct) > 0 {
+		mt := mediaType(ct[0])
+		if streamKind(mt) != noBoundary || alreadyCompressed(mt) || !w.m.allowedType(mt) {
+			return identity
+		}
+	}
+	if w.clientCoding() != codingIdentity && !w.head {
+		weakenETag(h)
+	}
+	return identityVary
 }
 
 // compressibleStatus reports whether a response with this status has a body

@@ -111,12 +111,34 @@ func (v withHijackReadPush) Push(target string, opts *http.PushOptions) error {
 // hijack hands the connection to the handler; the response is then the
 // handler's, and an encoder, if any, goes back to the pool.
 func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.state == stateUndecided && (w.status != 0 || w.buffered() > 0) {
+		// net/http puts a status set by WriteHeader, and any body written,
+		// on the connection before handing it over (CONNECT proxies rely
+		// on it): commit them as they are.
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		if err := w.startIdentity(false); err != nil {
+			return nil, nil, err
+		}
+	}
 	conn, brw, err := w.rw.(http.Hijacker).Hijack()
 	if err == nil {
 		w.state = stateHijacked
 		w.releaseBuffer()
 	}
 	return conn, brw, err
+}
+
+// CloseNotify implements the deprecated http.CloseNotifier, which
+// net/http's HTTP/1 and HTTP/2 writers both have and older SSE handlers
+// still assert. A wrapped writer without it yields a channel that never
+// fires.
+func (w *responseWriter) CloseNotify() <-chan bool {
+	if cn, ok := w.rw.(http.CloseNotifier); ok { //nolint:staticcheck // pass-through of a deprecated interface
+		return cn.CloseNotify()
+	}
+	return nil
 }
 
 func (w *responseWriter) push(target string, opts *http.PushOptions) error {

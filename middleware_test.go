@@ -115,7 +115,7 @@ func TestSkipRules(t *testing.T) {
 		{"304", "GET", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(304)
-		}, "", false},
+		}, "", true}, // RFC 9110 §15.4.5: the Vary a 200 would carry
 		{"206", "GET", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", len(big)-1, len(big)*2))

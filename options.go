@@ -131,15 +131,16 @@ func WithReleaseAfter(d time.Duration) Option {
 	}
 }
 
-// WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), or -1 for
-// the default (DefaultGzipLevel), -2 for Huffman-only.
+// WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), -1 for
+// the default (DefaultGzipLevel), -2 for Huffman-only, or 0 for stored
+// blocks (no compression; accepted because chi's Compress(0) accepts it).
 func WithGzipLevel(level int) Option {
 	return func(c *config) error {
 		if level == -1 {
 			level = DefaultGzipLevel
 		}
-		if level < -2 || level == 0 || level > 9 {
-			return fmt.Errorf("streamzip: gzip level %d out of range (-2, -1, 1..9)", level)
+		if level < -2 || level > 9 {
+			return fmt.Errorf("streamzip: gzip level %d out of range [-2, 9]", level)
 		}
 		c.gzipLevel = level
 		return nil

@@ -18,7 +18,6 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"unknown stream mode":   streamzip.WithEventStreams(streamzip.EventStreamMode(7)),
 		"negative release":      streamzip.WithReleaseAfter(-time.Second),
 		"gzip level 10":         streamzip.WithGzipLevel(10),
-		"gzip level 0":          streamzip.WithGzipLevel(0),
 		"gzip level -3":         streamzip.WithGzipLevel(-3),
 		"brotli level 12":       streamzip.WithBrotliLevel(12),
 		"brotli level -1":       streamzip.WithBrotliLevel(-1),
@@ -36,7 +35,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	good := []streamzip.Option{
 		streamzip.WithMinSize(0), streamzip.WithEncodings("zstd", "br", "gzip"),
 		streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithReleaseAfter(0),
-		streamzip.WithGzipLevel(-1), streamzip.WithGzipLevel(9), streamzip.WithBrotliLevel(11),
+		streamzip.WithGzipLevel(-1), streamzip.WithGzipLevel(9), streamzip.WithGzipLevel(0), streamzip.WithBrotliLevel(11),
 		streamzip.WithContentTypes("text/*", "application/json"), nil,
 	}
 	if _, err := streamzip.New(good...); err != nil {

@@ -105,7 +105,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		// in one piece. Nothing is copied into the decision buffer, and
 		// the encoder sees one Write, not limit bytes and then the rest
 		// (brotli sizes its ring buffer from the first Write).
-		w.peek = p[:limit]
+		w.peek = p // all of it: the BREACH padding hashes what it has
 		err := w.decide(decideOnBody)
 		w.peek = nil
 		if err != nil {
