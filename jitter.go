@@ -19,10 +19,15 @@ const MaxJitter = 4096
 // hides the one-byte differences that leak it. Off by default.
 //
 // The padding travels in the gzip header's comment field, which every
-// decoder skips. Its length comes from a keyed hash of the first body bytes
-// (a random value for streams flushed before any body): the same content
-// always gets the same padding, so repeating a request and averaging its
-// length does not remove it. Brotli and zstd have no such field here, so
+// decoder skips. Its length comes from a keyed hash of the body known when
+// the response is committed (a random value for streams flushed before any
+// body): the same content always gets the same padding, so repeating a
+// request and averaging its length does not remove it. The header goes out
+// before the body, so that is the whole first Write when it reaches min
+// size, or else the first max(min size, 512) bytes: a body written in small
+// pieces (html/template) whose secret and reflected input sit further in is
+// not covered. On such routes raise WithMinSize above the page size (up to
+// MaxMinSize) so the whole body is hashed. Brotli and zstd have no such field here, so
 // with jitter on only gzip is negotiated; New fails if gzip is not among
 // the encodings. Cost: maxBytes/2 bytes per response on average, and a hash
 // of at most the decision buffer.
