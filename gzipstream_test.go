@@ -111,7 +111,7 @@ func TestGzipStreamRoundTripSSE(t *testing.T) {
 	want := bytes.Join(events, nil)
 	levels := []int{-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	hists := []int{0, 1, 1000, defaultGzipHistorySize, maxGzipHistorySize, 1 << 20}
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		levels, hists = []int{-2, 0, 1, 5, 7, 9}, []int{0, defaultGzipHistorySize, 1 << 20}
 	}
 	for _, level := range levels {
@@ -150,7 +150,7 @@ func TestGzipStreamRoundTripSSE(t *testing.T) {
 // preset dictionary (1-9), and that 0 and -2 are exactly as good without.
 func TestGzipStreamDictionaryUsed(t *testing.T) {
 	n := 600
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 200
 	}
 	events := gzsSSECorpus(n, 2)
@@ -333,7 +333,7 @@ func TestGzipStreamRandomResume(t *testing.T) {
 	levels := []int{1, 2, 4, 5, 6, 7, 9, 0, -2}
 	hists := []int{0, 7, 4 << 10, defaultGzipHistorySize, maxGzipHistorySize}
 	seeds, ops := int64(3), 150
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		levels, hists, seeds, ops = []int{1, 5, 9, 0}, []int{7, defaultGzipHistorySize}, 1, 60
 	}
 	for _, level := range levels {
