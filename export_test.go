@@ -11,7 +11,11 @@ import (
 // in package streamzip_test.
 type Probe struct {
 	compressorsPooled atomic.Int64
+	m                 *middleware
 }
+
+// HotStreams is how many streams hold a compressor between events.
+func (p *Probe) HotStreams() int64 { return p.m.hotStreams.Load() }
 
 // CompressorsPooled is how many flate compressors streams gave back to the
 // pool (on release while idle, and on close).
@@ -23,7 +27,7 @@ func NewWithProbe(opts ...Option) (func(http.Handler) http.Handler, *Probe, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &Probe{}
+	p := &Probe{m: m}
 	if m.flates != nil {
 		m.flates.putHook = func(*flate.Writer) { p.compressorsPooled.Add(1) }
 	}

@@ -11,7 +11,9 @@ package streamzip
 import (
 	"hash/maphash"
 	"net/http"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Middleware compresses responses with the default options: brotli or gzip
@@ -81,6 +83,10 @@ type middleware struct {
 	// ordinary pooled encoders.
 	flates      *flateWriterPool
 	gzipStreams sync.Pool // *gzipStream
+	// hotStreams counts releasable streams holding a compressor between
+	// events; above maxHot a stream releases right after its event.
+	hotStreams atomic.Int64
+	maxHot     int64
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {
@@ -162,6 +168,10 @@ func (m *middleware) setUpReleasingStreams() error {
 			return err
 		}
 		m.flates = flates
+		m.maxHot = int64(m.cfg.maxHotStreams)
+		if m.maxHot == 0 {
+			m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
+		}
 		m.gzipStreams.New = func() any { return newGzipStream(flates, defaultGzipHistorySize) }
 	}
 	return nil

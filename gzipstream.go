@@ -4,6 +4,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -49,7 +50,11 @@ type flateWriterPool struct {
 	// usesDict is false for the levels whose compressor ignores a preset
 	// dictionary (0 stores, -2 is Huffman only); streams then keep no history.
 	usesDict bool
-	pool     sync.Pool
+	// free keeps a few writers across garbage collections, which empty
+	// pool: without it a broadcast to many streams that release right away
+	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast.
+	free chan *flate.Writer
+	pool sync.Pool
 	// putHook, if set, sees every writer given back to the pool. Tests use it
 	// to prove that abandoned writers never come back; it must be set before
 	// the pool is shared.
@@ -63,13 +68,27 @@ func newFlateWriterPool(level int) (*flateWriterPool, error) {
 	if level < flate.HuffmanOnly || level > flate.BestCompression {
 		return nil, errors.New("streamzip: invalid flate compression level")
 	}
-	return &flateWriterPool{level: level, usesDict: level != flate.NoCompression && level != flate.HuffmanOnly}, nil
+	return &flateWriterPool{
+		level:    level,
+		usesDict: level != flate.NoCompression && level != flate.HuffmanOnly,
+		free:     make(chan *flate.Writer, flateFreeListSize()),
+	}, nil
 }
+
+// flateFreeListSize is how many writers survive a GC: a few per CPU, as
+// many as can compress at once with some slack (about 4 MiB per CPU).
+func flateFreeListSize() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // get returns a writer that compresses to dst as if dict had already been
 // written to it: back-references may point into dict, but nothing is emitted
 // for it, and no stream header is written (flate writers are raw deflate).
 func (p *flateWriterPool) get(dst io.Writer, dict []byte) *flate.Writer {
+	select {
+	case w := <-p.free:
+		w.ResetDict(dst, dict)
+		return w
+	default:
+	}
 	if v := p.pool.Get(); v != nil {
 		w := v.(*flate.Writer)
 		w.ResetDict(dst, dict)
@@ -95,7 +114,11 @@ func (p *flateWriterPool) put(w *flate.Writer) {
 	if p.putHook != nil {
 		p.putHook(w)
 	}
-	p.pool.Put(w)
+	select {
+	case p.free <- w:
+	default:
+		p.pool.Put(w)
+	}
 }
 
 // gzipStream writes one gzip member (RFC 1952) whose deflate compressor can be

@@ -13,26 +13,81 @@ import (
 // idle one holds its plaintext history and this struct, not a ~1 MiB
 // deflate state.
 //
+// A stream that will give its compressor back right after the event (a
+// zero delay, or more hot streams than WithMaxHotStreams) compresses the
+// event into a small staging buffer, releases, and only then writes to the
+// connection. So it never holds a compressor across network I/O, and a
+// broadcast to thousands of streams needs about as many compressors as
+// there are CPUs, not one per stream.
+//
 // The handler's goroutine writes and flushes; a timer goroutine releases.
 // mu serialises them. The timer is armed once per idle period, not reset
 // per event: each event only records the time, and a timer that fires early
 // re-arms itself for the rest of the period.
 type releasingStream struct {
-	mu      sync.Mutex
-	gz      *gzipStream
-	rw      http.ResponseWriter
-	after   time.Duration
-	timer   *time.Timer
-	last    time.Time // when the stream was last flushed
-	armed   bool      // the timer is pending
-	pending bool      // bytes written since the last flush: never release mid-event
-	closed  bool
+	mu        sync.Mutex
+	gz        *gzipStream
+	rw        http.ResponseWriter
+	m         *middleware
+	holding   bool // counted in m.hotStreams: gz holds (or is taking) a compressor
+	transient bool // holding only for this event: release right after it
+	after     time.Duration
+	timer     *time.Timer
+	last      time.Time // when the stream was last flushed
+	armed     bool      // the timer is pending
+	pending   bool      // bytes written since the last flush: never release mid-event
+	closed    bool
+	out       stagedWriter // gz's destination
 }
 
+// stagedWriter is where a releasingStream's gzip bytes go: into staged
+// while an event is compressed by a stream that releases right after it,
+// else straight to the connection.
+type stagedWriter struct {
+	rw     http.ResponseWriter
+	staged *[]byte // from stagingBuffers, nil when writing through
+}
+
+func (o *stagedWriter) Write(p []byte) (int, error) {
+	if o.staged != nil {
+		*o.staged = append(*o.staged, p...)
+		return len(p), nil
+	}
+	return o.rw.Write(p)
+}
+
+// stagingBuffers hold one compressed event each; a compressed ~250 B event
+// is a few dozen bytes, so they stay small.
+var stagingBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxStagingBuffer keeps a buffer grown by a huge event out of the pool.
+const maxStagingBuffer = 64 << 10
+
 func (m *middleware) newReleasingStream(rw http.ResponseWriter) *releasingStream {
-	gz := m.gzipStreams.Get().(*gzipStream)
-	gz.Reset(rw)
-	return &releasingStream{gz: gz, rw: rw, after: m.cfg.releaseAfter}
+	s := &releasingStream{rw: rw, m: m, after: m.cfg.releaseAfter, out: stagedWriter{rw: rw}}
+	s.gz = m.gzipStreams.Get().(*gzipStream)
+	s.gz.Reset(&s.out)
+	return s
+}
+
+// sendStaged writes the staged bytes to the connection and returns the
+// buffer.
+func (s *releasingStream) sendStaged() error {
+	b := s.out.staged
+	if b == nil {
+		return nil
+	}
+	s.out.staged = nil
+	_, err := s.rw.Write(*b)
+	dropStaged(b)
+	return err
+}
+
+func dropStaged(b *[]byte) {
+	if cap(*b) <= maxStagingBuffer {
+		*b = (*b)[:0]
+		stagingBuffers.Put(b)
+	}
 }
 
 // write compresses p, and flushes compressor and connection when p ended
@@ -40,6 +95,17 @@ func (m *middleware) newReleasingStream(rw http.ResponseWriter) *releasingStream
 func (s *releasingStream) write(p []byte, endsEvent bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.holding && len(p) > 0 {
+		// This write resumes the stream with a compressor. Count it first,
+		// so that concurrent resumes see each other, and stage the event if
+		// the stream is over the budget and will release right after it.
+		s.holding = true
+		hot := s.m.hotStreams.Add(1)
+		s.transient = s.after == 0 || hot > s.m.maxHot
+		if s.transient && s.out.staged == nil {
+			s.out.staged = stagingBuffers.Get().(*[]byte)
+		}
+	}
 	n, err := s.gz.Write(p)
 	if err != nil {
 		return n, err
@@ -63,16 +129,19 @@ func (s *releasingStream) flushLocked() error {
 		return err
 	}
 	s.pending = false
-	err := flushUnderlying(s.rw)
-	s.idleFrom(time.Now())
-	return err
+	s.idleFrom(time.Now()) // may release: before any network I/O when staged
+	if err := s.sendStaged(); err != nil {
+		return err
+	}
+	return flushUnderlying(s.rw)
 }
 
 // idleFrom notes that the stream went idle at now and makes sure a release
-// will follow. With a zero delay it releases at once.
+// will follow. With a zero delay, or when too many streams already hold a
+// compressor, it releases at once.
 func (s *releasingStream) idleFrom(now time.Time) {
-	if s.after == 0 {
-		s.gz.Release()
+	if s.transient || s.m.hotStreams.Load() > s.m.maxHot {
+		s.releaseLocked()
 		return
 	}
 	s.last = now
@@ -100,12 +169,23 @@ func (s *releasingStream) onTimer() {
 		return
 	}
 	s.armed = false
-	if s.gz.Released() {
-		return
-	}
 	// Release does not write: nothing is pending, and the compressor was
 	// flushed. So the timer never touches the ResponseWriter.
+	s.releaseLocked()
+}
+
+// releaseLocked gives the compressor back, if the stream holds one.
+func (s *releasingStream) releaseLocked() {
 	s.gz.Release()
+	s.uncount()
+}
+
+// uncount takes the stream out of m.hotStreams once it holds no compressor.
+func (s *releasingStream) uncount() {
+	if s.holding {
+		s.holding = false
+		s.m.hotStreams.Add(-1)
+	}
 }
 
 // close ends the gzip member and returns the stream to the pool.
@@ -114,6 +194,10 @@ func (s *releasingStream) close(m *middleware) error {
 	defer s.mu.Unlock()
 	s.stopLocked()
 	err := s.gz.Close()
+	s.uncount()
+	if serr := s.sendStaged(); err == nil {
+		err = serr
+	}
 	m.gzipStreams.Put(s.gz)
 	s.gz = nil
 	return err
@@ -126,6 +210,11 @@ func (s *releasingStream) abandon() {
 	defer s.mu.Unlock()
 	s.stopLocked()
 	s.gz.Abandon()
+	s.uncount()
+	if s.out.staged != nil {
+		dropStaged(s.out.staged)
+		s.out.staged = nil
+	}
 	s.gz = nil
 }
 

@@ -229,3 +229,66 @@ func TestDisconnectReleasesTheStream(t *testing.T) {
 		t.Fatalf("compressors pooled after disconnect: %d, want 1", probe.CompressorsPooled())
 	}
 }
+
+// TestHotStreamBudget: with WithMaxHotStreams(n), a broadcast to many
+// streams leaves at most about n of them holding a compressor while they
+// wait (the others release right after their event), and every stream
+// still decodes; closing them all leaves none counted.
+func TestHotStreamBudget(t *testing.T) {
+	const streams, budget = 12, 3
+	mw, probe, err := streamzip.NewWithProbe(
+		streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithReleaseAfter(time.Hour),
+		streamzip.WithMaxHotStreams(budget),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan struct{}, streams)
+	finish := make(chan struct{})
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, event(0, "\n"))
+		sent <- struct{}{}
+		<-finish
+		io.WriteString(w, event(1, "\n"))
+	})))
+	var wg sync.WaitGroup
+	for range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Do(mustRequest(t, srv.URL, "gzip"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			body := readAll(t, resp)
+			if want := event(0, "\n") + event(1, "\n"); string(body) != want {
+				t.Errorf("stream decoded to %q", body)
+			}
+		}()
+	}
+	for range streams {
+		<-sent
+	}
+	if hot := probe.HotStreams(); hot > budget+1 {
+		t.Errorf("%d idle streams hold a compressor, budget %d", hot, budget)
+	}
+	close(finish)
+	wg.Wait()
+	if hot := probe.HotStreams(); hot != 0 {
+		t.Errorf("%d streams still counted hot after all ended", hot)
+	}
+}
+
+func mustRequest(t *testing.T, url, acceptEncoding string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", acceptEncoding)
+	return req
+}
