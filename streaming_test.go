@@ -1,16 +1,15 @@
 package streamzip_test
 
 import (
-	"compress/gzip"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/streamzip/streamzip"
+	"github.com/streamzip/streamzip/internal/naivegzip"
 )
 
 // sseHandler writes l.events events with the given line ends, split into
@@ -163,32 +162,6 @@ func readLine(r io.Reader, buf []byte) ([]byte, error) {
 	}
 }
 
-// naiveGzip is the buffering middleware the mission is about: it gzips
-// everything and lets the gzip writer hold bytes until the handler returns.
-func naiveGzip(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Encoding", "gzip")
-		gz := gzip.NewWriter(w)
-		defer gz.Close()
-		next.ServeHTTP(naiveWriter{w, gz}, r)
-	})
-}
-
-type naiveWriter struct {
-	http.ResponseWriter
-	gz *gzip.Writer
-}
-
-func (n naiveWriter) Write(p []byte) (int, error) { return n.gz.Write(p) }
-
-// Flush flushes the connection but not the gzip writer, as the buggy
-// middlewares do: headers go out, events stay in the compressor.
-func (n naiveWriter) Flush() { n.ResponseWriter.(http.Flusher).Flush() }
-
 // TestLockstepDetectsBuffering is the negative control: the same lockstep
 // exchange through a buffering gzip middleware must fail, so a pass above
 // means the events really arrived one by one.
@@ -197,7 +170,7 @@ func TestLockstepDetectsBuffering(t *testing.T) {
 	l.timeout = time.Second // the control must time out; keep it short
 	stop := make(chan struct{})
 	acked := make(chan bool, 1)
-	h := naiveGzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := naivegzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, event(0, "\n"))
 		w.(http.Flusher).Flush() // passes headers and nothing else: the bug

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/streamzip/streamzip"
+	"github.com/streamzip/streamzip/internal/naivegzip"
 )
 
 // setup is one server-side configuration under test.
@@ -91,7 +92,7 @@ func zstdOnlySetup(t *testing.T) setup {
 }
 
 // naiveSetup is the buffering control.
-var naiveSetup = setup{name: "naive-gzip", wrap: naiveGzip, streamCodings: []string{"gzip"}}
+var naiveSetup = setup{name: "naive-gzip", wrap: naivegzip.Middleware, streamCodings: []string{"gzip"}}
 
 func mustNew(t *testing.T, opts ...streamzip.Option) func(http.Handler) http.Handler {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/streamzip/streamzip"
+	"github.com/streamzip/streamzip/internal/naivegzip"
 )
 
 // Stack names, also the last element of each stream's path.
@@ -48,7 +49,7 @@ func newStacks() ([]*stack, error) {
 	}
 	return []*stack{
 		{Name: StackPlain, Title: "no middleware", Note: "the handler flushes each event itself", mw: identity},
-		{Name: StackNaive, Title: "naive gzip", Note: "compressor flushed only when the handler returns: the bug", Buffers: true, mw: naiveGzip},
+		{Name: StackNaive, Title: "naive gzip", Note: "compressor flushed only when the handler returns: the bug", Buffers: true, mw: naivegzip.Middleware},
 		{Name: StackBypass, Title: "streamzip", Note: "Middleware: event streams bypassed, flushed per event", Streamzip: true, mw: streamzip.Middleware},
 		{Name: StackGzip, Title: "streamzip gzip", Note: "CompressEventStreams: one gzip flush per event", Streamzip: true, mw: gz},
 		{Name: StackBr, Title: "streamzip br", Note: "CompressEventStreams: one brotli flush per event", Streamzip: true, mw: br},
