@@ -40,6 +40,7 @@ func main() {
 	header(w, res, *command, *load)
 	targets(w, res)
 	plainTables(w, res)
+	loopbackTable(w, res)
 	sseTable(w, res)
 	fmt.Fprintf(w, "## benchstat\n\n<details><summary>benchstat over all runs (± is the 95%% confidence interval)</summary>\n\n```\n%s```\n\n</details>\n", summary)
 	if err := w.Flush(); err != nil {
