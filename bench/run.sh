@@ -24,6 +24,7 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" .
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$raw"
+load_rounds=""
 for round in $(seq 1 "$COUNT"); do
 	echo "== round $round/$COUNT" >&2
 	"$bin" -test.run '^$' -test.bench '^Benchmark(Response|SSE)$' -test.benchmem \
@@ -32,11 +33,15 @@ for round in $(seq 1 "$COUNT"); do
 		-test.benchtime="$LOOPBACK_BENCHTIME" >>"$raw"
 	# Idle memory is a size, not a time: one measurement per round.
 	"$bin" -test.run '^$' -test.bench '^BenchmarkIdle$' -test.benchmem -test.benchtime=1x >>"$raw"
+	# The 1-minute load after each round: whether the run itself shared the
+	# CPUs (the 15-minute figure at the start is mostly what came before).
+	load_rounds="${load_rounds:+$load_rounds }$(cut -d' ' -f1 /proc/loadavg)"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 go tool benchstat "$raw" >results/benchstat.txt
 go run ./cmd/results -raw "$raw" -benchstat results/benchstat.txt \
 	-cmd "COUNT=$COUNT BENCHTIME=$BENCHTIME LOOPBACK_BENCHTIME=$LOOPBACK_BENCHTIME bench/run.sh" \
-	-load "$load_start at start, $load_end at end (1/5/15 min)" >RESULTS.md
+	-load "$load_start at start, $load_end at end (1/5/15 min); 1 min after each round: $load_rounds" \
+	-load1 "$load_rounds" >RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

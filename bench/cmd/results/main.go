@@ -21,6 +21,7 @@ func main() {
 	stat := flag.String("benchstat", "results/benchstat.txt", "benchstat summary of the same output")
 	command := flag.String("cmd", "bench/run.sh", "the command that produced the output")
 	load := flag.String("load", "", "load average while the benchmarks ran")
+	load1 := flag.String("load1", "", "1-minute load averages sampled during the run, space-separated (default: the figures in -load)")
 	flag.Parse()
 
 	f, err := os.Open(*raw)
@@ -37,7 +38,11 @@ func main() {
 		fail(err)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	header(w, res, *command, *load)
+	sampled := *load1
+	if sampled == "" {
+		sampled = *load
+	}
+	header(w, res, *command, *load, sampled)
 	targets(w, res)
 	plainTables(w, res)
 	loopbackTable(w, res)
@@ -48,7 +53,7 @@ func main() {
 	}
 }
 
-func header(w *bufio.Writer, res *results, command, load string) {
+func header(w *bufio.Writer, res *results, command, load, sampled string) {
 	cpu := res.cpu
 	if model := cpuModel(); model != "" {
 		cpu = model
@@ -64,7 +69,7 @@ func header(w *bufio.Writer, res *results, command, load string) {
 	if load != "" {
 		fmt.Fprintf(w, "| load average | %s |\n", load)
 	}
-	if busy(load) {
+	if busy(sampled) {
 		fmt.Fprintf(w, "\n> **Warning:** the load average exceeded the CPU count during the run: other "+
 			"work shared the CPUs, so timings are noisy (see benchstat's ± below). Compare rows "+
 			"of one table, not absolute figures, and rerun on a quiet machine before quoting them.\n")
@@ -77,8 +82,7 @@ func header(w *bufio.Writer, res *results, command, load string) {
 		"nothing decided: the floor.\n\n", "5", "4")
 }
 
-// busy reports whether any load average in s (from /proc/loadavg) is above
-// the CPU count.
+// busy reports whether any load average in s is above the CPU count.
 func busy(s string) bool {
 	for _, f := range strings.Fields(s) {
 		if v, err := strconv.ParseFloat(f, 64); err == nil && v > float64(runtime.NumCPU()) {
