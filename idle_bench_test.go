@@ -41,10 +41,13 @@ func BenchmarkIdleStreams(b *testing.B) {
 		}
 		return mw
 	}
+	// What every stream would cost if none gave its compressor back: no
+	// release, and no budget on streams that keep one.
 	stateful, err := streamzip.New(
 		streamzip.WithEventStreams(streamzip.CompressEventStreams),
 		streamzip.WithEncodings("gzip"),
 		streamzip.WithReleaseAfter(time.Hour),
+		streamzip.WithMaxHotStreams(1<<30),
 	)
 	if err != nil {
 		b.Fatal(err)
