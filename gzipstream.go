@@ -211,6 +211,12 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 	if err := s.writeHeader(); err != nil {
 		return 0, err
 	}
+	if s.hist == nil && s.histSize > 0 {
+		// Allocate before taking a compressor: an allocation may stop this
+		// goroutine for a GC assist, and it must not hold a compressor
+		// then, or a broadcast to many streams drains the pool.
+		s.hist = make([]byte, s.histSize)
+	}
 	if s.fw == nil {
 		s.resume()
 	}
@@ -351,10 +357,7 @@ func (s *gzipStream) remember(p []byte) {
 	if s.histSize == 0 {
 		return
 	}
-	if s.hist == nil {
-		s.hist = make([]byte, s.histSize)
-	}
-	n := len(s.hist)
+	n := len(s.hist) // allocated by Write
 	if len(p) >= n {
 		copy(s.hist, p[len(p)-n:])
 		s.histLen, s.histPos = n, 0
