@@ -33,3 +33,7 @@ func NewWithProbe(opts ...Option) (func(http.Handler) http.Handler, *Probe, erro
 	}
 	return m.wrap, p, nil
 }
+
+// RaceEnabled reports whether the race detector is on (sync.Pool drops
+// items on purpose then, so allocation counts are meaningless).
+const RaceEnabled = raceEnabled

@@ -78,11 +78,11 @@ type middleware struct {
 	streamCodings []coding
 	bufs          sync.Pool // *[]byte of cap bufferLimit, the decision buffer
 	jitterSeed    maphash.Seed
-	// flates and gzipStreams serve compressed gzip event streams that give
+	// flates and releasingStreams serve compressed gzip event streams that give
 	// their compressor back while idle; nil flates means streams use the
 	// ordinary pooled encoders.
-	flates      *flateWriterPool
-	gzipStreams sync.Pool // *gzipStream
+	flates           *flateWriterPool
+	releasingStreams sync.Pool // *releasingStream
 	// hotStreams counts releasable streams holding a compressor between
 	// events; above maxHot a stream releases right after its event.
 	hotStreams atomic.Int64
@@ -172,7 +172,7 @@ func (m *middleware) setUpReleasingStreams() error {
 		if m.maxHot == 0 {
 			m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
 		}
-		m.gzipStreams.New = func() any { return newGzipStream(flates, defaultGzipHistorySize) }
+		m.releasingStreams.New = m.newPooledReleasingStream
 	}
 	return nil
 }

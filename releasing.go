@@ -37,6 +37,7 @@ type releasingStream struct {
 	armed     bool      // the timer is pending
 	pending   bool      // bytes written since the last flush: never release mid-event
 	closed    bool
+	stopped   bool         // stopLocked stopped a pending timer
 	out       stagedWriter // gz's destination
 }
 
@@ -64,10 +65,16 @@ var stagingBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); re
 const maxStagingBuffer = 64 << 10
 
 func (m *middleware) newReleasingStream(rw http.ResponseWriter) *releasingStream {
-	s := &releasingStream{rw: rw, m: m, after: m.cfg.releaseAfter, out: stagedWriter{rw: rw}}
-	s.gz = m.gzipStreams.Get().(*gzipStream)
+	s := m.releasingStreams.Get().(*releasingStream)
+	s.rw, s.out = rw, stagedWriter{rw: rw}
 	s.gz.Reset(&s.out)
 	return s
+}
+
+// newPooledReleasingStream builds the pool's streams: each keeps its gzip
+// state (and so its history buffer) and its timer from one use to the next.
+func (m *middleware) newPooledReleasingStream() any {
+	return &releasingStream{m: m, after: m.cfg.releaseAfter, gz: newGzipStream(m.flates, defaultGzipHistorySize)}
 }
 
 // sendStaged writes the staged bytes to the connection and returns the
@@ -188,19 +195,34 @@ func (s *releasingStream) uncount() {
 	}
 }
 
-// close ends the gzip member and returns the stream to the pool.
+// close ends the gzip member and, when no timer callback can still run
+// against it, returns the stream to the pool.
 func (s *releasingStream) close(m *middleware) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.stopLocked()
 	err := s.gz.Close()
 	s.uncount()
 	if serr := s.sendStaged(); err == nil {
 		err = serr
 	}
-	m.gzipStreams.Put(s.gz)
-	s.gz = nil
+	reusable := s.reusable()
+	if reusable {
+		s.rw, s.out = nil, stagedWriter{}
+		s.holding, s.transient, s.armed, s.pending, s.closed, s.stopped = false, false, false, false, false, false
+		s.last = time.Time{}
+	}
+	s.mu.Unlock()
+	if reusable {
+		m.releasingStreams.Put(s)
+	}
 	return err
+}
+
+// reusable reports whether the stream can go back to the pool: not if its
+// timer fired and its callback may still be waiting for mu, since it would
+// then run against the stream's next use.
+func (s *releasingStream) reusable() bool {
+	return !s.armed || s.stopped
 }
 
 // abandon drops the stream after a handler panic: no trailer, and the
@@ -215,12 +237,11 @@ func (s *releasingStream) abandon() {
 		dropStaged(s.out.staged)
 		s.out.staged = nil
 	}
-	s.gz = nil
 }
 
 func (s *releasingStream) stopLocked() {
 	s.closed = true
 	if s.timer != nil {
-		s.timer.Stop()
+		s.stopped = s.timer.Stop() // false: fired, or not armed
 	}
 }
