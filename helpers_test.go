@@ -3,7 +3,6 @@ package streamzip_test
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -13,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/zstd"
+	"github.com/streamzip/streamzip/internal/decoding"
 )
 
 // stepTimeout bounds how long the client may take to see one event. It is
@@ -85,23 +83,7 @@ func decoder(t testing.TB, resp *http.Response) io.Reader {
 }
 
 func decode(encoding string, body io.Reader) (io.Reader, error) {
-	switch encoding {
-	case "":
-		return body, nil
-	case "gzip":
-		return gzip.NewReader(body)
-	case "br":
-		return brotli.NewReader(body), nil
-	case "zstd":
-		// Concurrency 1 decodes synchronously, without goroutines, so
-		// a reader the test drops leaves nothing running for goleak to find.
-		d, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
-	}
-	return nil, fmt.Errorf("unexpected Content-Encoding %q", encoding)
+	return decoding.NewReader(encoding, body)
 }
 
 // readAll reads the decoded body, checking the encoding's own integrity

@@ -8,19 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/gzip"
+	"github.com/streamzip/streamzip/internal/decoding"
 )
 
 // newDecoder returns a reader that decodes the content coding ce from r.
 func newDecoder(ce string, r io.Reader) (io.Reader, error) {
-	switch ce {
-	case "gzip":
-		return gzip.NewReader(r)
-	case "br":
-		return brotli.NewReader(r), nil
-	}
-	return nil, fmt.Errorf("unexpected Content-Encoding %q", ce)
+	return decoding.NewReader(ce, r)
 }
 
 // decodeAll decodes a whole body sent with Content-Encoding ce.

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/zstd"
+	"github.com/streamzip/streamzip/internal/decoding"
 )
 
 // nginxConf puts nginx in front of the test server as a reverse proxy with
@@ -199,23 +197,7 @@ func runNginx(t *testing.T, bin, version string, c *streamCase, outer func(http.
 
 // decodeBody decodes a response body by its Content-Encoding.
 func decodeBody(ce string, body io.Reader) (io.Reader, error) {
-	switch ce {
-	case "":
-		return body, nil
-	case "gzip":
-		return gzip.NewReader(body)
-	case "br":
-		return brotli.NewReader(body), nil
-	case "zstd":
-		// Concurrency 1 decodes synchronously, without goroutines, so
-		// a reader the test drops leaves nothing running for goleak to find.
-		d, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
-	}
-	return nil, fmt.Errorf("unexpected Content-Encoding %q", ce)
+	return decoding.NewReader(ce, body)
 }
 
 // startNginx starts nginx (daemon off, in its own process group) proxying
