@@ -109,6 +109,7 @@ type pooledEncoder struct {
 // sink forwards writes to the current response.
 type sink struct{ w io.Writer }
 
+// Write forwards to the response the encoder currently serves.
 func (s *sink) Write(p []byte) (int, error) { return s.w.Write(p) }
 
 // WriteString lets a gzip header comment (the BREACH padding) reach the

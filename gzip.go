@@ -133,6 +133,8 @@ type handler struct {
 
 func (m *middleware) wrap(next http.Handler) http.Handler { return &handler{m: m, next: next} }
 
+// ServeHTTP wraps w for one request and ends the response when the handler
+// returns, or abandons it if the handler panics.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	zw := h.m.newResponseWriter(w, r)
 	completed := false

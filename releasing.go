@@ -49,6 +49,7 @@ type stagedWriter struct {
 	staged *[]byte // from stagingBuffers, nil when writing through
 }
 
+// Write stages p, or writes it to the connection when nothing is staged.
 func (o *stagedWriter) Write(p []byte) (int, error) {
 	if o.staged != nil {
 		*o.staged = append(*o.staged, p...)
