@@ -61,31 +61,32 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	if hasContentEncoding(h) {
 		return identity, 0 // the handler encoded the body itself
 	}
-	// A stream is still flushed per event (and gets X-Accel-Buffering)
-	// when no-transform keeps it uncompressed: "no-cache, no-transform"
-	// is the classic SSE workaround header.
-	if ct := h["Content-Type"]; len(ct) > 0 {
-		w.kind = streamKind(mediaType(ct[0]))
+	// The stream kind comes from the declared type (a sniffed one is never
+	// a stream), and is set before no-transform: a stream is still flushed
+	// per event (and gets X-Accel-Buffering) when no-transform keeps it
+	// uncompressed, "no-cache, no-transform" being the classic SSE
+	// workaround header.
+	ct, typed := h["Content-Type"]
+	var mt string
+	if len(ct) > 0 {
+		mt = mediaType(ct[0])
+		w.kind = streamKind(mt)
 	}
 	if hasNoTransform(h) {
 		return identity, 0 // RFC 9111: no-transform forbids changing the coding
 	}
 	body := w.body()
-	ct, typed := h["Content-Type"]
-	var mt string
-	if len(ct) > 0 {
-		mt = mediaType(ct[0])
-	} else if typed {
-		return identity, 0 // Content-Type set to nil: the handler turned sniffing off
-	} else {
+	if len(ct) == 0 {
+		if typed {
+			return identity, 0 // Content-Type set to nil: the handler turned sniffing off
+		}
 		if phase == decideOnHeaders {
 			return undecided, 0 // sniff from the body, as net/http will
 		}
 		w.sniffed = http.DetectContentType(body)
 		mt = mediaType(w.sniffed)
 	}
-	if kind := streamKind(mt); kind != noBoundary {
-		w.kind = kind
+	if w.kind != noBoundary {
 		if w.m.cfg.streamMode == BypassEventStreams {
 			return identity, 0
 		}
@@ -95,7 +96,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 		}
 		return encode, streamCoding // streams have no size: min size does not apply
 	}
-	if alreadyCompressed(mt) || !w.m.allowedType(mt) {
+	if w.m.excludedType(mt) {
 		return identity, 0
 	}
 	// From here the coding depends only on what the client accepts.
@@ -145,7 +146,7 @@ func (w *responseWriter) notModifiedRules(h http.Header) verdict {
 	}
 	if ct := h["Content-Type"]; len(ct) > 0 {
 		mt := mediaType(ct[0])
-		if streamKind(mt) != noBoundary || alreadyCompressed(mt) || !w.m.allowedType(mt) {
+		if streamKind(mt) != noBoundary || w.m.excludedType(mt) {
 			return identity
 		}
 	}
@@ -164,6 +165,12 @@ func compressibleStatus(code int) bool {
 		return false
 	}
 	return true
+}
+
+// excludedType reports whether a media type is never compressed: it is
+// compressed by its own format, or not on the WithContentTypes list.
+func (m *middleware) excludedType(mt string) bool {
+	return alreadyCompressed(mt) || !m.allowedType(mt)
 }
 
 func (m *middleware) allowedType(mt string) bool {

@@ -3,6 +3,7 @@ package streamzip
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -31,43 +32,17 @@ var contentEncodingValues = [numCodings][]string{
 	{"identity"}, {"gzip"}, {"br"}, {"zstd"},
 }
 
+// codingByName maps a content-coding token, in any case, to its coding.
 func codingByName(name string) (coding, bool) {
-	switch name {
-	case "gzip", "x-gzip", "GZIP", "Gzip":
-		return codingGzip, true
-	case "br", "BR", "Br":
-		return codingBrotli, true
-	case "zstd", "ZSTD", "Zstd":
-		return codingZstd, true
-	case "identity", "IDENTITY", "Identity":
-		return codingIdentity, true
+	if strings.EqualFold(name, "x-gzip") {
+		return codingGzip, true // the legacy alias RFC 9110 keeps
 	}
-	// Rare spellings: fold case the slow way.
 	for cd, n := range codingNames {
-		if equalFoldASCII(name, n) {
+		if strings.EqualFold(name, n) {
 			return coding(cd), true
 		}
 	}
-	if equalFoldASCII(name, "x-gzip") {
-		return codingGzip, true
-	}
 	return 0, false
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // encoder is what gzip.Writer, brotli.Writer and zstd.Encoder have in common.

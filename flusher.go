@@ -182,4 +182,8 @@ func (w *responseWriter) readFrom(src io.Reader) (int64, error) {
 }
 
 // writerOnly hides ReadFrom so io.CopyBuffer does not call back into it.
-type writerOnly struct{ io.Writer }
+// It holds the pointer itself, not an io.Writer, so it is one word and
+// converting it to io.Writer does not allocate.
+type writerOnly struct{ w *responseWriter }
+
+func (o writerOnly) Write(p []byte) (int, error) { return o.w.Write(p) }

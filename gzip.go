@@ -12,6 +12,7 @@ import (
 	"hash/maphash"
 	"net/http"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -158,23 +159,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // gzip.Writer's header, which releasable streams write themselves, so padded
 // streams keep the ordinary stateful encoder).
 func (m *middleware) setUpReleasingStreams() error {
-	if m.cfg.streamMode != CompressEventStreams || m.cfg.jitter > 0 {
+	if m.cfg.streamMode != CompressEventStreams || m.cfg.jitter > 0 || !slices.Contains(m.cfg.codings, codingGzip) {
 		return nil
 	}
-	for _, cd := range m.cfg.codings {
-		if cd != codingGzip {
-			continue
-		}
-		flates, err := newFlateWriterPool(m.cfg.gzipLevel)
-		if err != nil {
-			return err
-		}
-		m.flates = flates
-		m.maxHot = int64(m.cfg.maxHotStreams)
-		if m.maxHot == 0 {
-			m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
-		}
-		m.releasingStreams.New = m.newPooledReleasingStream
+	flates, err := newFlateWriterPool(m.cfg.gzipLevel)
+	if err != nil {
+		return err
 	}
+	m.flates = flates
+	m.maxHot = int64(m.cfg.maxHotStreams)
+	if m.maxHot == 0 {
+		m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
+	}
+	m.releasingStreams.New = m.newPooledReleasingStream
 	return nil
 }

@@ -198,7 +198,7 @@ func (s *releasingStream) uncount() {
 
 // close ends the gzip member and, when no timer callback can still run
 // against it, returns the stream to the pool.
-func (s *releasingStream) close(m *middleware) error {
+func (s *releasingStream) close() error {
 	s.mu.Lock()
 	s.stopLocked()
 	err := s.gz.Close()
@@ -214,7 +214,7 @@ func (s *releasingStream) close(m *middleware) error {
 	}
 	s.mu.Unlock()
 	if reusable {
-		m.releasingStreams.Put(s)
+		s.m.releasingStreams.Put(s)
 	}
 	return err
 }

@@ -217,7 +217,7 @@ func (w *responseWriter) finish() {
 		w.releaseEncoder()
 	}
 	if w.stream != nil {
-		_ = w.stream.close(w.m) // an error means the client went away
+		_ = w.stream.close() // an error means the client went away
 		w.stream = nil
 	}
 	if w.state == stateEncoding && w.enc != nil {
