@@ -149,12 +149,12 @@ func panicClient(t *testing.T, c *http.Client, url string, fm faultMode, when st
 		t.Fatal(err)
 	}
 	er := newEventReader(body)
-	ev, err := er.next()
+	ev, err := er.Next()
 	if err != nil || !strings.HasPrefix(ev, "id: 0\n") {
 		t.Fatalf("first event: %q, %v", ev, err)
 	}
 	close(acked)
-	rest, err := io.ReadAll(er.r)
+	rest, err := io.ReadAll(er.Rest())
 	if err == nil {
 		t.Fatalf("the body ended cleanly after a panic (%d more bytes): a truncated stream looks complete", len(rest))
 	}
@@ -178,7 +178,7 @@ func TestClientDisconnectMidStream(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				for k := range 3 {
 					io.WriteString(w, event(k, "\n"))
-					if err := l.waitAck(k); err != nil {
+					if err := l.WaitAck(k); err != nil {
 						handlerSaw <- "lockstep: " + err.Error()
 						return
 					}
@@ -200,7 +200,7 @@ func TestClientDisconnectMidStream(t *testing.T) {
 				handlerSaw <- fmt.Sprintf("context: %v; write after hang-up: %v", r.Context().Err(), werr)
 			}))
 			resp := get(t, c, "GET", srv.URL+"/fault", fm.accept)
-			if err := l.run(resp); err != nil {
+			if err := l.Run(resp); err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close() // unread body on HTTP/1.1: the connection is closed

@@ -3,7 +3,7 @@ package streamzip_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/streamzip/streamzip/internal/testkit"
 )
 
 // TestMain checks that no test leaves a goroutine behind: no stream, timer
@@ -15,8 +15,8 @@ import (
 //
 // No goroutine is ignored: every test server is closed by t.Cleanup or
 // defer (httptest.Server.Close waits for its handlers and closes the idle
-// client connections it knows about), and goleak retries for a while
+// client connections it knows about), and VerifyNoLeaks retries for a while
 // before it reports, which absorbs connection goroutines still unwinding.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	testkit.VerifyNoLeaks(m)
 }

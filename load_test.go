@@ -434,7 +434,7 @@ func TestLoadClientProcess(t *testing.T) {
 			}
 			er := newEventReader(body)
 			for k := range loadEvents {
-				ev, err := er.next()
+				ev, err := er.Next()
 				if err != nil {
 					if ctx.Err() == nil {
 						failures <- fmt.Sprintf("stream %d, event %d: %v", i, k, err)

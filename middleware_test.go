@@ -335,10 +335,10 @@ func TestFlushedBytesAreDecodable(t *testing.T) {
 			l := newLockstep(3)
 			srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				for k := 0; k < l.events; k++ {
+				for k := 0; k < l.Events; k++ {
 					w.Write(chunk)
 					http.NewResponseController(w).Flush()
-					if err := l.waitAck(k); err != nil {
+					if err := l.WaitAck(k); err != nil {
 						t.Error(err)
 						return
 					}
@@ -350,7 +350,7 @@ func TestFlushedBytesAreDecodable(t *testing.T) {
 			}
 			r := decoder(t, resp)
 			buf := make([]byte, len(chunk))
-			for k := 0; k < l.events; k++ {
+			for k := 0; k < l.Events; k++ {
 				readDone := make(chan error, 1)
 				go func() { _, err := io.ReadFull(r, buf); readDone <- err }()
 				select {
@@ -361,7 +361,7 @@ func TestFlushedBytesAreDecodable(t *testing.T) {
 				case <-time.After(stepTimeout):
 					t.Fatalf("chunk %d not decodable after Flush", k)
 				}
-				l.acks <- k
+				l.Acks <- k
 			}
 		})
 	}

@@ -25,9 +25,9 @@ func TestNoTransformEventStreamStillFlushed(t *testing.T) {
 				if cc != "" {
 					w.Header().Set("Cache-Control", cc)
 				}
-				for k := 0; k < ls.events; k++ {
+				for k := 0; k < ls.Events; k++ {
 					io.WriteString(w, event(k, "\n")) // never calls Flush
-					if err := ls.waitAck(k); err != nil {
+					if err := ls.WaitAck(k); err != nil {
 						done <- err
 						return
 					}
@@ -38,7 +38,7 @@ func TestNoTransformEventStreamStillFlushed(t *testing.T) {
 			if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
 				t.Errorf("X-Accel-Buffering = %q, want no", got)
 			}
-			if err := ls.run(resp); err != nil {
+			if err := ls.Run(resp); err != nil {
 				t.Fatal(err)
 			}
 			if err := <-done; err != nil {

@@ -21,7 +21,7 @@ func idleStreamHandler(t *testing.T, l *lockstep, probe *streamzip.Probe, pauses
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		var before int64 // pooled count before the previous event was written
-		for k := 0; k < l.events; k++ {
+		for k := 0; k < l.Events; k++ {
 			if pauses[k] {
 				deadline := time.Now().Add(stepTimeout)
 				for probe.CompressorsPooled() == before && time.Now().Before(deadline) {
@@ -35,7 +35,7 @@ func idleStreamHandler(t *testing.T, l *lockstep, probe *streamzip.Probe, pauses
 			ev := event(k, "\n")
 			written.WriteString(ev)
 			io.WriteString(w, ev)
-			if err := l.waitAck(k); err != nil {
+			if err := l.WaitAck(k); err != nil {
 				t.Error(err)
 				return
 			}
@@ -67,7 +67,7 @@ func TestIdleStreamReleasesAndResumes(t *testing.T) {
 				t.Fatalf("Content-Encoding %q", ce)
 			}
 			resp.Body = io.NopCloser(io.TeeReader(resp.Body, &raw))
-			if err := l.run(resp); err != nil {
+			if err := l.Run(resp); err != nil {
 				t.Fatal(err)
 			}
 			io.Copy(io.Discard, resp.Body) // the trailer
@@ -129,7 +129,7 @@ func TestManyIdleStreamsAtOnce(t *testing.T) {
 			}
 			er := newEventReader(zr)
 			for k := 0; k < events; k++ {
-				ev, err := er.next()
+				ev, err := er.Next()
 				var got int
 				if err == nil {
 					_, err = fmt.Sscanf(ev, "id: %d", &got)
@@ -214,7 +214,7 @@ func TestDisconnectReleasesTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newEventReader(zr).next()
+	newEventReader(zr).Next()
 	resp.Body.Close()
 	select {
 	case <-done:

@@ -6,20 +6,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/streamzip/streamzip"
 	"github.com/streamzip/streamzip/internal/naivegzip"
 )
 
-// sseHandler writes l.events events with the given line ends, split into
+// sseHandler writes l.Events events with the given line ends, split into
 // writes by split, flushing per flush, and waits for the client's ack
 // after each event.
 func sseHandler(t *testing.T, l *lockstep, eol string, split func(string) []string, flush func(http.ResponseWriter)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
-		for k := 0; k < l.events; k++ {
+		for k := 0; k < l.Events; k++ {
 			for _, part := range split(event(k, eol)) {
 				if _, err := io.WriteString(w, part); err != nil {
 					t.Errorf("write event %d: %v", k, err)
@@ -27,7 +25,7 @@ func sseHandler(t *testing.T, l *lockstep, eol string, split func(string) []stri
 				}
 			}
 			flush(w)
-			if err := l.waitAck(k); err != nil {
+			if err := l.WaitAck(k); err != nil {
 				t.Errorf("handler: %v", err)
 				return
 			}
@@ -79,8 +77,8 @@ func TestEventStreamsArriveOneByOne(t *testing.T) {
 		h2tls bool
 	}{
 		{"net/http", streamzip.Middleware, false},
-		{"chi r.Use(Middleware)", chiWith(streamzip.Middleware), false},
-		{"chi Compress(5)", chiWith(streamzip.Compress(5)), false},
+		{"ServeMux pattern", muxWith(streamzip.Middleware), false},
+		{"Compress(5) under StripPrefix", stripWith(streamzip.Compress(5)), false},
 		{"HTTP/2 TLS", streamzip.Middleware, true},
 	}
 	for _, st := range stacks {
@@ -102,7 +100,7 @@ func TestEventStreamsArriveOneByOne(t *testing.T) {
 				if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
 					t.Errorf("X-Accel-Buffering = %q, want no", got)
 				}
-				if err := l.run(resp); err != nil {
+				if err := l.Run(resp); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -110,14 +108,19 @@ func TestEventStreamsArriveOneByOne(t *testing.T) {
 	}
 }
 
-// chiWith mounts h under a chi router with mw in r.Use.
-func chiWith(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+// muxWith mounts mw(h) on a Go 1.22 ServeMux pattern. Routers from other
+// modules (chi, gorilla…) are tested in the compat module.
+func muxWith(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
 	return func(h http.Handler) http.Handler {
-		r := chi.NewRouter()
-		r.Use(mw)
-		r.Handle("/*", h)
-		return r
+		mux := http.NewServeMux()
+		mux.Handle("GET /{path...}", mw(h))
+		return mux
 	}
+}
+
+// stripWith puts http.StripPrefix between the middleware and the handler.
+func stripWith(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler { return mw(http.StripPrefix("/events", h)) }
 }
 
 // TestNDJSONFlushesPerLine: application/x-ndjson records arrive one by one.
@@ -125,9 +128,9 @@ func TestNDJSONFlushesPerLine(t *testing.T) {
 	l := newLockstep(4)
 	h := streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		for k := 0; k < l.events; k++ {
+		for k := 0; k < l.Events; k++ {
 			io.WriteString(w, `{"k":`+string(rune('0'+k))+"}\n")
-			if err := l.waitAck(k); err != nil {
+			if err := l.WaitAck(k); err != nil {
 				t.Error(err)
 				return
 			}
@@ -137,7 +140,7 @@ func TestNDJSONFlushesPerLine(t *testing.T) {
 	resp := get(t, c, "GET", srv.URL, "gzip")
 	buf := make([]byte, 0, 64)
 	r := decoder(t, resp)
-	for k := 0; k < l.events; k++ {
+	for k := 0; k < l.Events; k++ {
 		line, err := readLine(r, buf[:0])
 		if err != nil {
 			t.Fatalf("record %d: %v", k, err)
@@ -145,7 +148,7 @@ func TestNDJSONFlushesPerLine(t *testing.T) {
 		if want := `{"k":` + string(rune('0'+k)) + "}"; string(line) != want {
 			t.Fatalf("record %d = %q, want %q", k, line, want)
 		}
-		l.acks <- k
+		l.Acks <- k
 	}
 }
 
@@ -167,7 +170,7 @@ func readLine(r io.Reader, buf []byte) ([]byte, error) {
 // means the events really arrived one by one.
 func TestLockstepDetectsBuffering(t *testing.T) {
 	l := newLockstep(3)
-	l.timeout = time.Second // the control must time out; keep it short
+	l.Timeout = time.Second // the control must time out; keep it short
 	stop := make(chan struct{})
 	acked := make(chan bool, 1)
 	h := naivegzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +178,7 @@ func TestLockstepDetectsBuffering(t *testing.T) {
 		io.WriteString(w, event(0, "\n"))
 		w.(http.Flusher).Flush() // passes headers and nothing else: the bug
 		select {
-		case <-l.acks:
+		case <-l.Acks:
 			acked <- true
 		case <-stop: // the client gave up first, as it must
 			acked <- false
@@ -186,7 +189,7 @@ func TestLockstepDetectsBuffering(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatal("control middleware did not gzip")
 	}
-	err := l.run(resp)
+	err := l.Run(resp)
 	close(stop)
 	if err == nil {
 		t.Fatal("lockstep passed through a buffering middleware: the test cannot see buffering")
@@ -197,9 +200,6 @@ func TestLockstepDetectsBuffering(t *testing.T) {
 	}
 }
 
-// Compile-time check that chi's own Compress has the same shape as ours.
-var _ func(int, ...string) func(http.Handler) http.Handler = middleware.Compress
-var _ func(int, ...string) func(http.Handler) http.Handler = streamzip.Compress
 
 // TestCompressedEventStreamsArriveOneByOne: with CompressEventStreams each
 // event is decodable on arrival, in every coding, with and without handler
@@ -235,7 +235,7 @@ func TestCompressedEventStreamsArriveOneByOne(t *testing.T) {
 					if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
 						t.Errorf("X-Accel-Buffering = %q", got)
 					}
-					if err := l.run(resp); err != nil {
+					if err := l.Run(resp); err != nil {
 						t.Fatal(err)
 					}
 				})
