@@ -32,4 +32,3 @@ var (
 func decode(encoding string, body io.Reader) (io.Reader, error) {
 	return decoding.NewReader(encoding, body)
 }
-

@@ -200,7 +200,6 @@ func TestLockstepDetectsBuffering(t *testing.T) {
 	}
 }
 
-
 // TestCompressedEventStreamsArriveOneByOne: with CompressEventStreams each
 // event is decodable on arrival, in every coding, with and without handler
 // flushes, over HTTP/1 and HTTP/2.
