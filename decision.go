@@ -1,7 +1,9 @@
 package streamzip
 
 import (
+	"mime"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
@@ -38,9 +40,11 @@ const (
 // the buffered bytes are written.
 func (w *responseWriter) decide(phase decidePhase) error {
 	v, cd := w.rules(phase)
-	switch v {
-	case undecided:
+	if v == undecided {
 		return nil
+	}
+	w.lateDecision = phase != decideOnHeaders
+	switch v {
 	case encode:
 		return w.startEncoding(cd)
 	default:
@@ -50,14 +54,10 @@ func (w *responseWriter) decide(phase decidePhase) error {
 
 // rules is the decision, one named reason per skip as in tower-http's
 // compression predicate. It returns the verdict and, for encode, the coding.
+// HEAD runs the same rules as GET, so it carries the headers GET would
+// (RFC 9110 §9.3.2); startEncoding then sends no body.
 func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	h := w.rw.Header()
-	if w.status == http.StatusNotModified {
-		return w.notModifiedRules(h), 0
-	}
-	if !compressibleStatus(w.status) {
-		return identity, 0 // 1xx/204 have no body; 206 ranges address the identity body
-	}
 	if hasContentEncoding(h) {
 		return identity, 0 // the handler encoded the body itself
 	}
@@ -75,23 +75,36 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	if hasNoTransform(h) {
 		return identity, 0 // RFC 9111: no-transform forbids changing the coding
 	}
+	switch {
+	case w.status == http.StatusNotModified, w.status == http.StatusPartialContent:
+		// No encoded body, but the headers of the 200 they stand for
+		// (RFC 9110 §15.4.5, §15.3.7).
+		return w.bodylessRules(h, mt), 0
+	case !compressibleStatus(w.status):
+		return identity, 0 // 1xx and 204 have no body, and nothing varies
+	}
 	body := w.body()
 	if len(ct) == 0 {
 		if typed {
 			return identity, 0 // Content-Type set to nil: the handler turned sniffing off
 		}
-		if phase == decideOnHeaders {
+		switch {
+		case phase == decideOnHeaders:
 			return undecided, 0 // sniff from the body, as net/http will
+		case len(body) > 0:
+			w.sniffed = http.DetectContentType(body)
+			mt = mediaType(w.sniffed)
 		}
-		w.sniffed = http.DetectContentType(body)
-		mt = mediaType(w.sniffed)
+		// A flush before any body: net/http sends no Content-Type then,
+		// and neither does streamzip (an empty body sniffs as text/plain,
+		// which would show an early-flushed page as source).
 	}
 	if w.kind != noBoundary {
 		if w.m.cfg.streamMode == BypassEventStreams {
 			return identity, 0
 		}
 		streamCoding := negotiate(w.accept, w.m.streamCodings)
-		if streamCoding == codingIdentity || w.head {
+		if streamCoding == codingIdentity {
 			return identityVary, 0
 		}
 		return encode, streamCoding // streams have no size: min size does not apply
@@ -102,13 +115,15 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	// From here the coding depends only on what the client accepts.
 	// Negotiating only here keeps it off the pass-through paths above.
 	cd := w.clientCoding()
-	if cd == codingIdentity || w.head {
+	if cd == codingIdentity {
 		return identityVary, 0
 	}
-	minSize := w.m.cfg.minSize
 	if n, ok := contentLength(h); ok {
-		if n < int64(minSize) {
-			return identityVary, 0
+		switch {
+		case n == 0 || n < int64(w.m.cfg.minSize):
+			return identityVary, 0 // nothing, or too little, to compress
+		case phase == decideOnHeaders && w.m.cfg.jitter > 0 && !w.head:
+			return undecided, 0 // the padding hashes the body: buffer its window first
 		}
 		return encode, cd
 	}
@@ -116,7 +131,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	case decideOnHeaders:
 		return undecided, 0 // wait for min size bytes, a flush or the end
 	case decideAtEnd:
-		if len(body) == 0 || len(body) < minSize {
+		if len(body) == 0 || len(body) < w.m.cfg.minSize {
 			return identityVary, 0 // the whole body is smaller than min size
 		}
 	}
@@ -126,34 +141,67 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 }
 
 // bufferLimit is how many bytes Write buffers before the decision: min
-// size, or sniffLen if the type must be sniffed first. It never exceeds the
-// pooled buffer's capacity, max(minSize, sniffLen).
+// size, or sniffLen if the type must be sniffed first, or the BREACH
+// padding's hash window when it is larger. It never exceeds the pooled
+// buffer's capacity, m.decisionBufferSize.
 func (w *responseWriter) bufferLimit() int {
-	if _, typed := w.rw.Header()["Content-Type"]; typed {
-		return w.m.cfg.minSize
+	limit := max(w.m.cfg.minSize, w.m.jitterWindow())
+	if _, typed := w.rw.Header()["Content-Type"]; !typed {
+		limit = max(limit, sniffLen)
 	}
-	return max(w.m.cfg.minSize, sniffLen)
+	return limit
 }
 
-// notModifiedRules: a 304 has no body, but RFC 9110 §15.4.5 wants it to
-// carry the Vary and ETag that a 200 to the same request would carry. When
-// that 200 could have been encoded for this client, the ETag is weakened as
-// it would have been (the 200's size, which could have kept it identity, is
-// unknown here; a weak ETag still matches If-None-Match either way).
-func (w *responseWriter) notModifiedRules(h http.Header) verdict {
-	if hasContentEncoding(h) || hasNoTransform(h) {
+// bodylessRules is the rule for 304 and 206 responses: they carry no
+// encoded body, but they must carry the Vary and ETag that the 200 for the
+// same request carries (RFC 9110 §15.4.5 and §15.3.7), so a cache keeps them
+// with the right representation.
+//
+// Their type is the handler's Content-Type or, when it dropped it (as
+// http.ServeContent does on a 304), the one its file name extension gives,
+// as ServeContent gives it to the 200. A type that is never compressed gets
+// neither Vary nor a changed ETag, as its 200 does. Any other gets Vary.
+// The ETag of a 304 is weak exactly when the 200 it validates was encoded:
+// the client's If-None-Match says which one it holds (W/"x" was encoded,
+// "x" was not); when it does not say, the 200 this client would get now
+// decides. A 206 keeps its ETag: its ranges address the identity body.
+func (w *responseWriter) bodylessRules(h http.Header, mt string) verdict {
+	if mt == "" {
+		mt = mediaType(mime.TypeByExtension(path.Ext(w.req.URL.Path)))
+	}
+	if mt != "" && (w.m.excludedType(mt) || (streamKind(mt) != noBoundary && w.m.cfg.streamMode == BypassEventStreams)) {
 		return identity
 	}
-	if ct := h["Content-Type"]; len(ct) > 0 {
-		mt := mediaType(ct[0])
-		if streamKind(mt) != noBoundary || w.m.excludedType(mt) {
-			return identity
-		}
-	}
-	if w.clientCoding() != codingIdentity && !w.head {
+	if w.status == http.StatusNotModified && w.validatesEncoded(h) {
 		weakenETag(h)
 	}
 	return identityVary
+}
+
+// validatesEncoded reports whether a 304's strong ETag stands for an encoded
+// 200, which carried it weakened.
+func (w *responseWriter) validatesEncoded(h http.Header) bool {
+	et := h["Etag"]
+	if len(et) != 1 || et[0] == "" || strings.HasPrefix(et[0], "W/") {
+		return false
+	}
+	weak, strong := false, false
+	for _, line := range w.req.Header["If-None-Match"] {
+		for line != "" {
+			var tag string
+			tag, line, _ = strings.Cut(line, ",")
+			tag = strings.TrimSpace(tag)
+			if after, ok := strings.CutPrefix(tag, "W/"); ok {
+				weak = weak || after == et[0]
+			} else {
+				strong = strong || tag == et[0]
+			}
+		}
+	}
+	if weak != strong {
+		return weak
+	}
+	return w.clientCoding() != codingIdentity // held both, or neither: as the 200 would be now
 }
 
 // compressibleStatus reports whether a response with this status has a body
@@ -168,16 +216,15 @@ func compressibleStatus(code int) bool {
 }
 
 // excludedType reports whether a media type is never compressed: it is
-// compressed by its own format, or not on the WithContentTypes list.
+// compressed by its own format, on the WithExceptContentTypes list, or not
+// on the WithContentTypes list.
 func (m *middleware) excludedType(mt string) bool {
-	return alreadyCompressed(mt) || !m.allowedType(mt)
+	return alreadyCompressed(mt) || matchesAny(m.cfg.exceptTypes, mt) ||
+		(m.cfg.contentTypes != nil && !matchesAny(m.cfg.contentTypes, mt))
 }
 
-func (m *middleware) allowedType(mt string) bool {
-	if m.cfg.contentTypes == nil {
-		return true
-	}
-	for _, p := range m.cfg.contentTypes {
+func matchesAny(patterns []contentTypePattern, mt string) bool {
+	for _, p := range patterns {
 		if p.match(mt) {
 			return true
 		}
@@ -217,15 +264,15 @@ func (w *responseWriter) startIdentity(vary bool) error {
 	if vary {
 		addVaryAcceptEncoding(h)
 	}
-	if w.kind != noBoundary {
-		setDefault(h, "X-Accel-Buffering", accelBufferingNo)
-	}
+	w.markStream(h)
 	w.state = stateIdentity
-	w.rw.WriteHeader(w.status)
+	w.writeHeader()
 	return w.writeBuffered()
 }
 
-// startEncoding commits to encoding the body with cd.
+// startEncoding commits to encoding the body with cd. A HEAD response gets
+// the headers and no body: net/http drops a HEAD body anyway, and writing
+// the identity bytes would let it compute an identity Content-Length.
 func (w *responseWriter) startEncoding(cd coding) error {
 	h := w.rw.Header()
 	h["Content-Encoding"] = contentEncodingValues[cd]
@@ -236,21 +283,86 @@ func (w *responseWriter) startEncoding(cd coding) error {
 	if w.sniffed != "" {
 		h["Content-Type"] = []string{w.sniffed}
 	}
-	if w.kind != noBoundary {
-		setDefault(h, "X-Accel-Buffering", accelBufferingNo)
-	}
+	w.markStream(h)
 	w.state = stateEncoding
 	w.cd = cd
-	w.rw.WriteHeader(w.status)
+	if w.head {
+		w.writeHeader()
+		w.releaseBuffer()
+		return nil
+	}
 	if w.kind != noBoundary && cd == codingGzip && w.m.flates != nil {
+		w.writeHeader()
 		w.stream = w.m.newReleasingStream(w.rw)
 		return w.writeBuffered()
 	}
+	// The padding is computed before the header goes out: it hashes the
+	// body, and the handler's trailer values must not be in the map then.
+	padding := w.m.jitterFor(w.body())
+	w.writeHeader()
 	w.enc = w.m.pools.get(cd, w.kind != noBoundary, w.rw)
 	if gz, ok := w.enc.encoder.(*gzip.Writer); ok {
-		gz.Comment = w.m.jitterFor(w.body()) // BREACH padding; "" when off
+		gz.Comment = padding // BREACH padding; "" when off
 	}
 	return w.writeBuffered()
+}
+
+// markStream sets the headers that tell proxies to pass a stream on as it
+// comes, unless the handler set them: X-Accel-Buffering for nginx, and
+// Incremental (RFC 10036) for any intermediary that knows it.
+func (w *responseWriter) markStream(h http.Header) {
+	if w.kind != noBoundary {
+		setDefault(h, "X-Accel-Buffering", accelBufferingNo)
+		setDefault(h, "Incremental", incrementalYes)
+	}
+}
+
+// writeHeader sends the status the handler gave, now that the decision is
+// made. When the decision came after the handler returned (a body under
+// min size), the handler may already have set the values of the trailers it
+// declared; they are hidden from the header snapshot net/http takes here and
+// put back, so they go out as trailers only, as without the middleware. A
+// second WriteHeader the handler made before the decision is replayed, so
+// net/http logs it as it would have.
+func (w *responseWriter) writeHeader() {
+	h := w.rw.Header()
+	declared := h["Trailer"]
+	if len(declared) == 0 || !w.lateDecision {
+		w.rw.WriteHeader(w.status)
+	} else {
+		w.writeHeaderWithoutTrailers(h, declared)
+	}
+	if w.superfluous != 0 {
+		w.rw.WriteHeader(w.superfluous)
+	}
+}
+
+// writeHeaderWithoutTrailers is writeHeader for a response that declared
+// trailers.
+func (w *responseWriter) writeHeaderWithoutTrailers(h http.Header, declared []string) {
+	var saved []trailerValue
+	for _, line := range declared {
+		for line != "" {
+			var name string
+			name, line, _ = strings.Cut(line, ",")
+			key := http.CanonicalHeaderKey(strings.TrimSpace(name))
+			if v, ok := h[key]; ok {
+				saved = append(saved, trailerValue{key, v})
+				delete(h, key)
+			}
+		}
+	}
+	w.rw.WriteHeader(w.status)
+	for _, t := range saved {
+		h[t.key] = t.values
+	}
+}
+
+// trailerValue is a declared trailer's values, set aside while the header
+// block is written.
+type trailerValue struct {
+	key    string
+	values []string
 }
 
 // writeBuffered writes the decision buffer through the decided path and
@@ -272,6 +384,7 @@ func (w *responseWriter) writeBuffered() error {
 var (
 	varyAcceptEncoding = []string{"Accept-Encoding"}
 	accelBufferingNo   = []string{"no"}
+	incrementalYes     = []string{"?1"}
 )
 
 // addVaryAcceptEncoding merges Accept-Encoding into Vary without
@@ -292,9 +405,19 @@ func addVaryAcceptEncoding(h http.Header) {
 			}
 		}
 	}
-	merged := make([]string, len(values))
+	// Append to the last line that names something; a Vary of blank lines
+	// (Vary: "") names nothing and is replaced.
+	last := len(values) - 1
+	for last >= 0 && strings.Trim(values[last], " \t,") == "" {
+		last--
+	}
+	if last < 0 {
+		h["Vary"] = varyAcceptEncoding
+		return
+	}
+	merged := make([]string, last+1)
 	copy(merged, values)
-	merged[len(merged)-1] += ", Accept-Encoding"
+	merged[last] = strings.TrimRight(merged[last], " \t,") + ", Accept-Encoding"
 	h["Vary"] = merged
 }
 

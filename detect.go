@@ -43,7 +43,10 @@ func streamKind(mt string) boundaryKind {
 // alreadyCompressed reports whether a media type is compressed by its own
 // format, so that gzip or brotli on top would spend CPU to save nothing —
 // tower-http's "not for images, not for gRPC" rules, widened to the usual
-// archive, audio, video and font types.
+// archive, audio, video and font types. Archives are matched by family, as
+// gzhttp does, not by a list of today's names: any application subtype
+// that names a compressor (zip, gzip, bzip2, compress, xz, lzma, lzip, lz4,
+// zstd, brotli, rar, 7z…) or an archive format built on one.
 func alreadyCompressed(mt string) bool {
 	slash := strings.IndexByte(mt, '/')
 	if slash < 0 {
@@ -60,11 +63,11 @@ func alreadyCompressed(mt string) bool {
 	case strings.EqualFold(top, "font"):
 		return strings.EqualFold(sub, "woff") || strings.EqualFold(sub, "woff2")
 	case strings.EqualFold(top, "application"):
-		if len(sub) >= 4 && strings.EqualFold(sub[:4], "grpc") {
+		if hasPrefixFold(sub, "grpc") {
 			return true // application/grpc, application/grpc+proto, grpc-web…
 		}
-		for _, s := range compressedApplicationSubtypes {
-			if strings.EqualFold(sub, s) {
+		for _, family := range compressedFamilies {
+			if containsFold(sub, family) {
 				return true
 			}
 		}
@@ -72,10 +75,30 @@ func alreadyCompressed(mt string) bool {
 	return false
 }
 
-var compressedApplicationSubtypes = []string{
-	"gzip", "x-gzip", "zip", "zstd", "x-bzip2", "x-xz", "x-7z-compressed",
-	"x-rar-compressed", "vnd.rar", "x-compress", "x-brotli", "font-woff",
-	"font-woff2", "x-font-woff", "java-archive", "x-apple-diskimage",
+// compressedFamilies are substrings of application subtypes whose content
+// is compressed: "zip" covers zip, gzip, x-zip-compressed, epub+zip and
+// bzip2; "compress" covers x-compress, x-compressed, x-7z-compressed and
+// vnd.ms-cab-compressed; "archive" covers java-archive and
+// vnd.android.package-archive; the OOXML and OpenDocument types are zip
+// containers. "woff" catches the fonts still served as application/*.
+var compressedFamilies = []string{
+	"zip", "compress", "rar", "7z", "xz", "lzma", "lzip", "lz4", "lzo", "zstd",
+	"brotli", "archive", "diskimage", "woff", "openxmlformats", "opendocument",
+}
+
+// hasPrefixFold is strings.HasPrefix without case, allocation free.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// containsFold is strings.Contains without case, allocation free.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasNoTransform reports whether a Cache-Control header carries the

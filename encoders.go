@@ -32,6 +32,13 @@ var contentEncodingValues = [numCodings][]string{
 	{"identity"}, {"gzip"}, {"br"}, {"zstd"},
 }
 
+// encodingByName maps a name WithEncodings accepts ("zstd", "br", "gzip",
+// in any case) to its coding: the codings streamzip produces, and no alias.
+func encodingByName(name string) (coding, bool) {
+	cd, ok := codingByName(name)
+	return cd, ok && cd != codingIdentity && !strings.EqualFold(name, "x-gzip")
+}
+
 // codingByName maps a content-coding token, in any case, to its coding.
 func codingByName(name string) (coding, bool) {
 	if strings.EqualFold(name, "x-gzip") {

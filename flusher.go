@@ -31,82 +31,7 @@ func flushUnderlying(rw http.ResponseWriter) error {
 	}
 }
 
-// exposed returns w as a ResponseWriter with exactly the optional
-// interfaces the wrapped writer has (as felixge/httpsnoop does): Hijacker,
-// ReaderFrom and Pusher vary, Flusher and Unwrap are always there. Each
-// variant is a one-pointer struct, so the conversion does not allocate.
-func (w *responseWriter) exposed() http.ResponseWriter {
-	_, h := w.rw.(http.Hijacker)
-	_, r := w.rw.(io.ReaderFrom)
-	_, p := w.rw.(http.Pusher)
-	switch {
-	case h && r && p:
-		return withHijackReadPush{w}
-	case h && r:
-		return withHijackRead{w}
-	case h && p:
-		return withHijackPush{w}
-	case r && p:
-		return withReadPush{w}
-	case h:
-		return withHijack{w}
-	case r:
-		return withRead{w}
-	case p:
-		return withPush{w}
-	}
-	return w
-}
-
-type (
-	withHijack         struct{ *responseWriter }
-	withRead           struct{ *responseWriter }
-	withPush           struct{ *responseWriter }
-	withHijackRead     struct{ *responseWriter }
-	withHijackPush     struct{ *responseWriter }
-	withReadPush       struct{ *responseWriter }
-	withHijackReadPush struct{ *responseWriter }
-)
-
-// Hijack implements http.Hijacker.
-func (v withHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }
-
-// ReadFrom implements io.ReaderFrom.
-func (v withRead) ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }
-
-// Push implements http.Pusher.
-func (v withPush) Push(target string, opts *http.PushOptions) error { return v.push(target, opts) }
-
-// Hijack implements http.Hijacker.
-func (v withHijackRead) Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }
-
-// ReadFrom implements io.ReaderFrom.
-func (v withHijackRead) ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }
-
-// Hijack implements http.Hijacker.
-func (v withHijackPush) Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }
-
-// Push implements http.Pusher.
-func (v withHijackPush) Push(target string, opts *http.PushOptions) error {
-	return v.push(target, opts)
-}
-
-// ReadFrom implements io.ReaderFrom.
-func (v withReadPush) ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }
-
-// Push implements http.Pusher.
-func (v withReadPush) Push(target string, opts *http.PushOptions) error { return v.push(target, opts) }
-
-// Hijack implements http.Hijacker.
-func (v withHijackReadPush) Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }
-
-// ReadFrom implements io.ReaderFrom.
-func (v withHijackReadPush) ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }
-
-// Push implements http.Pusher.
-func (v withHijackReadPush) Push(target string, opts *http.PushOptions) error {
-	return v.push(target, opts)
-}
+//go:generate go run ./internal/cmd/genexposed
 
 // hijack hands the connection to the handler; the response is then the
 // handler's, and an encoder, if any, goes back to the pool.
@@ -130,15 +55,11 @@ func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return conn, brw, err
 }
 
-// CloseNotify implements the deprecated http.CloseNotifier, which
-// net/http's HTTP/1 and HTTP/2 writers both have and older SSE handlers
-// still assert. A wrapped writer without it yields a channel that never
-// fires.
-func (w *responseWriter) CloseNotify() <-chan bool {
-	if cn, ok := w.rw.(http.CloseNotifier); ok { //nolint:staticcheck // pass-through of a deprecated interface
-		return cn.CloseNotify()
-	}
-	return nil
+// closeNotify passes the deprecated http.CloseNotifier through. It is only
+// exposed when the wrapped writer has it (see exposed): a channel that
+// never fires would make a handler that prefers it miss disconnects.
+func (w *responseWriter) closeNotify() <-chan bool {
+	return w.rw.(http.CloseNotifier).CloseNotify() //nolint:staticcheck // pass-through of a deprecated interface
 }
 
 func (w *responseWriter) push(target string, opts *http.PushOptions) error {

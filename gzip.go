@@ -9,6 +9,7 @@
 package streamzip
 
 import (
+	"errors"
 	"hash/maphash"
 	"net/http"
 	"runtime"
@@ -92,16 +93,16 @@ type middleware struct {
 
 func newMiddleware(opts []Option) (*middleware, error) {
 	cfg := defaultConfig()
+	var errs []error
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+		errs = append(errs, opt(&cfg))
 	}
-	if err := applyJitterPolicy(&cfg); err != nil {
-		return nil, err
+	errs = append(errs, applyJitterPolicy(&cfg))
+	if err := errors.Join(errs...); err != nil {
+		return nil, err // every bad option, not only the first
 	}
 	pools, err := newEncoderPools(&cfg)
 	if err != nil {
@@ -118,7 +119,7 @@ func newMiddleware(opts []Option) (*middleware, error) {
 	if err := m.setUpReleasingStreams(); err != nil {
 		return nil, err
 	}
-	limit := max(cfg.minSize, sniffLen)
+	limit := max(cfg.minSize, sniffLen, m.jitterWindow())
 	m.bufs.New = func() any {
 		b := make([]byte, 0, limit)
 		return &b
@@ -137,6 +138,10 @@ func (m *middleware) wrap(next http.Handler) http.Handler { return &handler{m: m
 // ServeHTTP wraps w for one request and ends the response when the handler
 // returns, or abandons it if the handler panics.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.m.cfg.filter != nil && !h.m.cfg.filter(r) {
+		h.next.ServeHTTP(w, r) // WithFilter excluded the request: no middleware at all
+		return
+	}
 	zw := h.m.newResponseWriter(w, r)
 	completed := false
 	defer func() {

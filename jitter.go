@@ -4,12 +4,31 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math/rand/v2"
 	"strings"
 )
 
 // MaxJitter bounds WithRandomJitter.
 const MaxJitter = 4096
+
+// DefaultJitterWindow is how many body bytes the BREACH padding hashes by
+// default: a whole server-rendered page in most applications.
+const DefaultJitterWindow = 16 << 10
+
+// WithJitterWindow sets how many of a response's first body bytes the
+// WithRandomJitter padding is a function of (default DefaultJitterWindow),
+// like the buffer size of gzhttp's RandomJitter. The middleware buffers that
+// much before it commits a padded response. Make it cover the part of your
+// pages that holds the secret and the reflected input. Valid range: 1 to
+// MaxMinSize; it matters only with WithRandomJitter.
+func WithJitterWindow(bytes int) Option {
+	return func(c *config) error {
+		if bytes < 1 || bytes > MaxMinSize {
+			return fmt.Errorf("streamzip: jitter window %d out of range [1, %d]", bytes, MaxMinSize)
+		}
+		c.jitterWindow = bytes
+		return nil
+	}
+}
 
 // WithRandomJitter pads every gzip response with 1 to maxBytes bytes, as
 // a mitigation of BREACH-style attacks (like gzhttp's RandomJitter). Use
@@ -19,18 +38,17 @@ const MaxJitter = 4096
 // hides the one-byte differences that leak it. Off by default.
 //
 // The padding travels in the gzip header's comment field, which every
-// decoder skips. Its length comes from a keyed hash of the body known when
-// the response is committed (a random value for streams flushed before any
-// body): the same content always gets the same padding, so repeating a
-// request and averaging its length does not remove it. The header goes out
-// before the body, so that is the whole first Write when it reaches min
-// size, or else the first max(min size, 512) bytes: a body written in small
-// pieces (html/template) whose secret and reflected input sit further in is
-// not covered. On such routes raise WithMinSize above the page size (up to
-// MaxMinSize) so the whole body is hashed. Brotli and zstd have no such field here, so
+// decoder skips. Its length is a keyed hash of the body's first bytes, up to
+// the hash window (WithJitterWindow, default DefaultJitterWindow): the same
+// content always gets the same padding, whatever Content-Length the handler
+// set and however it split its writes, so repeating a request and averaging
+// its length does not remove it. The middleware buffers up to the window
+// before it sends the header, so a page written in small pieces is hashed
+// whole when it fits in the window; a stream flushed earlier is hashed on
+// what it had written by then. Brotli and zstd have no such field here, so
 // with jitter on only gzip is negotiated; New fails if gzip is not among
-// the encodings. Cost: maxBytes/2 bytes per response on average, and a hash
-// of at most the decision buffer.
+// the encodings. Cost: maxBytes/2 bytes per response on average, a hash of
+// at most the window, and a decision buffer of the window's size.
 func WithRandomJitter(maxBytes int) Option {
 	return func(c *config) error {
 		if maxBytes < 0 || maxBytes > MaxJitter {
@@ -58,16 +76,21 @@ func applyJitterPolicy(c *config) error {
 	return errors.New("streamzip: WithRandomJitter pads gzip only, and gzip is not among the encodings")
 }
 
-// jitterFor returns the padding for a response whose first bytes are body.
+// jitterWindow is how many body bytes the padding hashes, 0 when off.
+func (m *middleware) jitterWindow() int {
+	if m.cfg.jitter == 0 {
+		return 0
+	}
+	return m.cfg.jitterWindow
+}
+
+// jitterFor returns the padding for a response whose first bytes are body:
+// a function of the first jitterWindow bytes only, so the way the handler
+// split its writes does not change it.
 func (m *middleware) jitterFor(body []byte) string {
 	if m.cfg.jitter == 0 {
 		return ""
 	}
-	var h uint64
-	if len(body) > 0 {
-		h = maphash.Bytes(m.jitterSeed, body)
-	} else {
-		h = rand.Uint64()
-	}
+	h := maphash.Bytes(m.jitterSeed, body[:min(len(body), m.cfg.jitterWindow)])
 	return jitterPadding[:1+int(h%uint64(m.cfg.jitter))]
 }

@@ -33,26 +33,14 @@ const limitsLiveness = 10 * time.Second
 // innerWriter returns the *responseWriter behind the ResponseWriter the
 // handler was given.
 func innerWriter(w http.ResponseWriter) *responseWriter {
-	switch v := w.(type) {
-	case *responseWriter:
-		return v
-	case withHijack:
-		return v.responseWriter
-	case withRead:
-		return v.responseWriter
-	case withPush:
-		return v.responseWriter
-	case withHijackRead:
-		return v.responseWriter
-	case withHijackPush:
-		return v.responseWriter
-	case withReadPush:
-		return v.responseWriter
-	case withHijackReadPush:
-		return v.responseWriter
+	if v, ok := w.(interface{ inner() *responseWriter }); ok {
+		return v.inner()
 	}
 	panic(fmt.Sprintf("not a streamzip writer: %T", w))
 }
+
+// inner is promoted to every exposed variant, which embed *responseWriter.
+func (w *responseWriter) inner() *responseWriter { return w }
 
 // incompressible returns n bytes of base64 text from random bytes: it
 // compresses only to about 75%, so an encoder has output to send.

@@ -46,6 +46,12 @@ func negotiate(acceptEncoding []string, server []coding) coding {
 			best, bestQ = cd, q
 		}
 	}
+	// A client that prefers identity ("identity;q=1, gzip;q=0.5", or "*"
+	// above every coding it names) gets it: an unlisted identity is only
+	// the fallback, and a tie goes to the coding.
+	if identityQ := max(qs[codingIdentity], star); identityQ > bestQ {
+		return codingIdentity
+	}
 	return best
 }
 

@@ -3,6 +3,7 @@ package streamzip
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -54,8 +55,11 @@ type config struct {
 	gzipLevel     int
 	brotliLevel   int
 	contentTypes  []contentTypePattern // nil: every type not excluded by the predicate
-	jitter        int                  // max BREACH padding bytes, 0 = off
-	maxHotStreams int                  // 0: DefaultMaxHotStreamsPerCPU × GOMAXPROCS
+	exceptTypes   []contentTypePattern // never compressed, on top of the predicate
+	filter        func(*http.Request) bool
+	jitter        int // max BREACH padding bytes, 0 = off
+	jitterWindow  int // body bytes the padding hashes
+	maxHotStreams int // 0: DefaultMaxHotStreamsPerCPU × GOMAXPROCS
 }
 
 func defaultConfig() config {
@@ -66,6 +70,7 @@ func defaultConfig() config {
 		releaseAfter: DefaultReleaseAfter,
 		gzipLevel:    DefaultGzipLevel,
 		brotliLevel:  DefaultBrotliLevel,
+		jitterWindow: DefaultJitterWindow,
 	}
 }
 
@@ -93,7 +98,7 @@ func WithEncodings(names ...string) Option {
 		}
 		codings := make([]coding, 0, len(names))
 		for _, name := range names {
-			cd, ok := codingByName(strings.ToLower(strings.TrimSpace(name)))
+			cd, ok := encodingByName(strings.TrimSpace(name))
 			if !ok {
 				return fmt.Errorf("streamzip: unknown encoding %q (want zstd, br or gzip)", name)
 			}
@@ -190,16 +195,57 @@ func WithBrotliLevel(level int) Option {
 // (images but SVG, audio, video, archives, woff fonts, gRPC).
 // Event streams follow WithEventStreams whatever this list says.
 func WithContentTypes(types ...string) Option {
+	return func(c *config) (err error) {
+		c.contentTypes, err = parseContentTypePatterns("WithContentTypes", types)
+		return err
+	}
+}
+
+// WithExceptContentTypes never compresses the listed media types, on top of
+// the built-in list of already compressed ones: exact types or "type/*",
+// as in WithContentTypes (gzhttp's ExceptContentTypes, httpcompression's
+// ContentTypes(list, true)). Event streams follow WithEventStreams.
+func WithExceptContentTypes(types ...string) Option {
+	return func(c *config) (err error) {
+		c.exceptTypes, err = parseContentTypePatterns("WithExceptContentTypes", types)
+		return err
+	}
+}
+
+// WithFilter decides per request whether the middleware applies at all, as
+// tower-http's compression predicate does: when keep returns false the
+// request reaches the handler with the ResponseWriter untouched (no
+// compression, no Vary, no per-event flushing). It is the way to turn
+// compression off for one route without a second middleware, e.g.
+//
+//	streamzip.WithFilter(func(r *http.Request) bool {
+//		return !strings.HasPrefix(r.URL.Path, "/downloads/")
+//	})
+//
+// A handler can also opt out by itself for one response with
+// Cache-Control: no-transform, or by setting its own Content-Encoding.
+func WithFilter(keep func(*http.Request) bool) Option {
 	return func(c *config) error {
-		patterns := make([]contentTypePattern, 0, len(types))
-		for _, t := range types {
-			p, err := parseContentTypePattern(t)
-			if err != nil {
-				return err
-			}
-			patterns = append(patterns, p)
+		if keep == nil {
+			return errors.New("streamzip: WithFilter needs a function")
 		}
-		c.contentTypes = patterns
+		c.filter = keep
 		return nil
 	}
+}
+
+// parseContentTypePatterns parses the patterns of option; an empty list is
+// an error, since it would silently turn the option into its opposite.
+func parseContentTypePatterns(option string, types []string) ([]contentTypePattern, error) {
+	if len(types) == 0 {
+		return nil, fmt.Errorf("streamzip: %s needs at least one media type", option)
+	}
+	patterns := make([]contentTypePattern, 0, len(types))
+	var errs []error
+	for _, t := range types {
+		p, err := parseContentTypePattern(t)
+		errs = append(errs, err)
+		patterns = append(patterns, p)
+	}
+	return patterns, errors.Join(errs...)
 }

@@ -2,7 +2,9 @@ package streamzip
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"unsafe"
 )
 
 // writerState is where a response is in its life.
@@ -25,19 +27,22 @@ var errWriteAfterDone = errors.New("streamzip: write after the handler returned"
 // encodes them. It is used by one goroutine at a time, as net/http's own
 // ResponseWriter is.
 type responseWriter struct {
-	rw http.ResponseWriter
-	m  *middleware
+	rw  http.ResponseWriter
+	m   *middleware
+	req *http.Request // for the 304 and 206 rules: path and If-None-Match
 
-	status     int // 0 until WriteHeader, explicit or implied by Write/Flush
-	head       bool
-	state      writerState
-	kind       boundaryKind // stream boundaries to flush at, once decided
-	events     eventScanner
-	sniffed    string   // Content-Type sniffed from the body, to set when encoding
-	peek       []byte   // the first Write, while deciding on it without buffering
-	accept     []string // Accept-Encoding, negotiated only if the rules get that far
-	coding     coding   // negotiated for ordinary responses, once negotiated is set
-	negotiated bool
+	status       int  // 0 until WriteHeader, explicit or implied by Write/Flush
+	superfluous  int  // a second WriteHeader status before the decision, replayed after it
+	lateDecision bool // decided after the handler's WriteHeader (on body, flush or return)
+	head         bool
+	state        writerState
+	kind         boundaryKind // stream boundaries to flush at, once decided
+	events       eventScanner
+	sniffed      string   // Content-Type sniffed from the body, to set when encoding
+	peek         []byte   // the first Write, while deciding on it without buffering
+	accept       []string // Accept-Encoding, negotiated only if the rules get that far
+	coding       coding   // negotiated for ordinary responses, once negotiated is set
+	negotiated   bool
 
 	buf    *[]byte // decision buffer from m.bufs, nil when not buffering
 	enc    *pooledEncoder
@@ -50,6 +55,7 @@ func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *
 	zw := &responseWriter{
 		rw:     w,
 		m:      m,
+		req:    r,
 		accept: accept,
 		head:   r.Method == http.MethodHead,
 	}
@@ -72,6 +78,8 @@ func (w *responseWriter) WriteHeader(code int) {
 	if w.status != 0 {
 		if w.state != stateUndecided {
 			w.rw.WriteHeader(code) // let net/http report the superfluous call
+		} else if w.superfluous == 0 {
+			w.superfluous = code // reported when the decision sends the status
 		}
 		return
 	}
@@ -127,6 +135,21 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	return room + n, err
 }
 
+// WriteString is Write for a string: net/http's own writer has
+// io.StringWriter and handlers assert it. It is exposed whatever the
+// wrapped writer has, since io.WriteString would otherwise call Write with
+// the same bytes: it cannot behave differently. The string's bytes are
+// lent to Write without a copy; like every io.Writer, nothing below
+// modifies or keeps them.
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if w.state == stateIdentity && w.kind == noBoundary {
+		if sw, ok := w.rw.(io.StringWriter); ok {
+			return sw.WriteString(s)
+		}
+	}
+	return w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
 func (w *responseWriter) appendBuffer(p []byte) {
 	if len(p) == 0 {
 		return
@@ -143,6 +166,8 @@ func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
 	switch {
 	case w.stream != nil:
 		return w.stream.write(p, ends)
+	case w.state == stateEncoding && w.enc == nil:
+		return len(p), nil // HEAD: the headers say what GET would send, no body
 	case w.state == stateEncoding:
 		n, err = w.enc.Write(p)
 	default:
@@ -151,7 +176,23 @@ func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
 	if err != nil || !ends {
 		return n, err
 	}
-	return n, w.flushDecided()
+	return n, w.autoFlush()
+}
+
+// autoFlush is the flush streamzip adds on its own at an event or line
+// boundary. The handler did not ask for it, so it must never turn a
+// successful write into an error: a writer below that cannot flush
+// (http.TimeoutHandler, a logging wrapper without Flush) is not the
+// handler's failure. Only the encoder's flush is reported, because it
+// writes bytes the handler wrote, and their failure is a write failure.
+func (w *responseWriter) autoFlush() error {
+	if w.enc != nil {
+		if err := w.enc.Flush(); err != nil {
+			return err
+		}
+	}
+	_ = flushUnderlying(w.rw) // ErrNotSupported, or a broken connection the next write reports
+	return nil
 }
 
 // endsRecord reports whether p completes an event (or an NDJSON line).
@@ -191,7 +232,7 @@ func (w *responseWriter) flushDecided() error {
 	if w.stream != nil {
 		return w.stream.flush()
 	}
-	if w.state == stateEncoding {
+	if w.enc != nil {
 		if err := w.enc.Flush(); err != nil {
 			return err
 		}
