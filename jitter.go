@@ -7,12 +7,16 @@ import (
 	"strings"
 )
 
-// MaxJitter bounds WithRandomJitter.
-const MaxJitter = 4096
+// MaxJitter bounds WithRandomJitter. The padding is a gzip header comment,
+// and Go's gzip readers (compress/gzip, so net/http's transparent
+// decompression, and klauspost/compress) reject a comment of 512 bytes or
+// more with "invalid header": 511 is the most every client decodes.
+const MaxJitter = 511
 
 // DefaultJitterWindow is how many body bytes the BREACH padding hashes by
-// default: a whole server-rendered page in most applications.
-const DefaultJitterWindow = 16 << 10
+// default, gzhttp's default jitter buffer: a whole server-rendered page in
+// most applications.
+const DefaultJitterWindow = 64 << 10
 
 // WithJitterWindow sets how many of a response's first body bytes the
 // WithRandomJitter padding is a function of (default DefaultJitterWindow),

@@ -32,6 +32,13 @@ func TestNegotiate(t *testing.T) {
 		{[]string{"*, gzip;q=0"}, brGzip, codingBrotli},
 		{[]string{"identity;q=0"}, brGzip, codingIdentity}, // nothing else acceptable: send identity anyway
 		{[]string{"identity;q=0, gzip"}, brGzip, codingGzip},
+		// The client's stated preference for identity is honoured; an
+		// unlisted identity is only the fallback, and a tie goes to the coding.
+		{[]string{"identity;q=1, gzip;q=0.5"}, brGzip, codingIdentity},
+		{[]string{"identity, gzip;q=0.5"}, brGzip, codingIdentity},
+		{[]string{"identity;q=0.5, gzip"}, brGzip, codingGzip},
+		{[]string{"identity, gzip"}, brGzip, codingGzip},
+		{[]string{"*;q=1, gzip;q=0.5"}, []coding{codingGzip}, codingIdentity},
 		{[]string{"zstd"}, brGzip, codingIdentity}, // zstd off by default
 		{[]string{"zstd, br, gzip"}, all, codingZstd},
 		{[]string{"deflate"}, brGzip, codingIdentity},

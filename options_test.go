@@ -1,6 +1,7 @@
 package streamzip_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,13 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"bad content type":      streamzip.WithContentTypes("text"),
 		"bad wildcard":          streamzip.WithContentTypes("*/json"),
 		"partial wildcard type": streamzip.WithContentTypes("text/ht*"),
+		"no content types":      streamzip.WithContentTypes(),
+		"no except types":       streamzip.WithExceptContentTypes(),
+		"bad except type":       streamzip.WithExceptContentTypes("json"),
+		"identity encoding":     streamzip.WithEncodings("identity"),
+		"x-gzip encoding":       streamzip.WithEncodings("x-gzip"),
+		"nil filter":            streamzip.WithFilter(nil),
+		"jitter window 0":       streamzip.WithJitterWindow(0),
 	}
 	for name, opt := range bad {
 		if mw, err := streamzip.New(opt); err == nil || mw != nil {
@@ -40,6 +48,20 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := streamzip.New(good...); err != nil {
 		t.Errorf("valid options rejected: %v", err)
+	}
+}
+
+// TestNewReportsEveryBadOption: New joins the errors of all bad options,
+// so a misconfiguration is fixed in one round.
+func TestNewReportsEveryBadOption(t *testing.T) {
+	_, err := streamzip.New(streamzip.WithMinSize(-1), streamzip.WithGzipLevel(42), streamzip.WithContentTypes())
+	if err == nil {
+		t.Fatal("New accepted three bad options")
+	}
+	for _, want := range []string{"min size -1", "gzip level 42", "WithContentTypes needs"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
 	}
 }
 
