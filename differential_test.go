@@ -31,8 +31,13 @@ import (
 // ResponseController calls, a panic) and runs it twice on one loopback
 // server: through no middleware (the control) and through a streamzip
 // configuration. For a program that does not panic, the decoded body, the
-// status and the headers (minus the ones compression may legitimately
-// change) must match the control's. Every program runs in lockstep: after
+// status, the headers (minus the ones compression may legitimately
+// change, but Content-Type included, set or sniffed) and the trailers must
+// match the control's, and every write that succeeds in the control must
+// succeed through streamzip. Then the same program's HEAD must carry its
+// GET's headers, and a 304 or 206 the ETag and Vary of the 200 it stands
+// for (the program with that status replaced by 200; a 304 is asked for
+// with that 200's ETag in If-None-Match). Every program runs in lockstep: after
 // each flush the handler waits until the client has decoded every byte
 // written so far, so a byte that a Flush did not make decodable fails the
 // run instead of arriving late. A program that panics must never look
@@ -48,6 +53,10 @@ func FuzzDifferential(f *testing.F) {
 		control := d.run(t, "/control", p)
 		got := d.run(t, fmt.Sprintf("/streamzip/%d", p.variant), p)
 		compareRuns(t, p, control, got)
+		if !p.panics && got.doErr == nil {
+			d.compareHeadWithGet(t, p, got)
+			d.compareBodylessWithOK(t, p)
+		}
 		if testing.Verbose() {
 			t.Logf("%+v\ncontrol: %d, %d bytes, %v %v\nstreamzip: %d %q, %d bytes, %v %v", *p,
 				control.status, len(control.body), control.doErr, control.readErr,
@@ -82,6 +91,14 @@ var differentialSeeds = []program{
 	{variant: 14, acceptEncoding: "identity", contentType: "text/html; charset=utf-8", ops: []op{{opWrite, 100}, {opControllerFlush, 0}, {opWrite, 100}}},
 	{variant: 15, acceptEncoding: "*;q=0, gzip", ops: []op{{opWriteHeader, 500}, {opWrite, 600}, {opFlush, 0}, {opWrite, 600}}},
 	{variant: 3, acceptEncoding: "gzip;q=0", contentType: "text/event-stream", ops: []op{{opFlush, 0}, {opEvent, 2}}},
+	// Issue 11: an empty flush without a type, trailers on small and large
+	// bodies, and a 304 and a 206 against their 200.
+	{variant: 0, acceptEncoding: "gzip", ops: []op{{opFlush, 0}, {opWrite, 3000}}},
+	{variant: 5, acceptEncoding: "gzip, br", contentType: "application/json", trailer: true, ops: []op{{opWrite, 100}}},
+	{variant: 9, acceptEncoding: "br", contentType: "application/json", trailer: true, ops: []op{{opWrite, 6000}, {opFlush, 0}, {opWrite, 10}}},
+	{variant: 0, acceptEncoding: "gzip", contentType: "image/png", ops: []op{{opWriteHeader, 304}}},
+	{variant: 0, acceptEncoding: "gzip, br", ops: []op{{opWriteHeader, 304}, {opWrite, 3000}}},
+	{variant: 6, acceptEncoding: "gzip", contentType: "text/html; charset=utf-8", ops: []op{{opWriteHeader, 206}, {opWrite, 3000}}},
 }
 
 // Decoding tables: every value the program can pick.
@@ -108,6 +125,7 @@ type program struct {
 	noTransform    bool
 	ownEncoding    bool // the handler sets Content-Encoding itself
 	contentLength  bool // the handler sets an exact Content-Length
+	trailer        bool // the handler declares a trailer and sets it at the end
 	ops            []op
 	panics         bool
 }
@@ -162,6 +180,7 @@ func decodeProgram(data []byte) *program {
 	p.noTransform = b2&0x10 != 0
 	p.ownEncoding = b2&0x20 != 0
 	p.contentLength = b2&0x40 != 0
+	p.trailer = b2&0x80 != 0
 	total, informational := 0, 0
 	for len(data) > 0 && len(p.ops) < 40 && total < 64<<10 {
 		kind := opKind(next() % int(numOpKinds))
@@ -201,7 +220,7 @@ func encodeProgram(p program) []byte {
 		b0 |= 0x80
 	}
 	b2 := byte(slices.Index(diffContentTypes, p.contentType))
-	for bit, on := range map[byte]bool{0x10: p.noTransform, 0x20: p.ownEncoding, 0x40: p.contentLength} {
+	for bit, on := range map[byte]bool{0x10: p.noTransform, 0x20: p.ownEncoding, 0x40: p.contentLength, 0x80: p.trailer} {
 		if on {
 			b2 |= bit
 		}
@@ -289,6 +308,7 @@ type session struct {
 	acks    chan struct{} // the client decoded them
 	done    chan struct{} // the handler returned (or panicked)
 	written bytes.Buffer  // what the handler's writes accepted
+	failed  []bool        // per Write call: it returned an error
 	bodyOK  bool          // the response may carry a body
 	mu      sync.Mutex
 	errs    []string // handler-side failures
@@ -324,6 +344,11 @@ func (d *diffServer) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Length", strconv.Itoa(p.bodyLen()))
 	}
 	h.Set("X-Program", "1")
+	h.Set("ETag", `"diff-v1"`)
+	if p.trailer {
+		h.Set("Trailer", "X-Diff-Trailer")
+		defer h.Set("X-Diff-Trailer", "t1") // after the body, before the end
+	}
 	rc := http.NewResponseController(w)
 	cursor, status := 0, 0
 	chunk := func(n int) []byte {
@@ -335,8 +360,9 @@ func (d *diffServer) serve(w http.ResponseWriter, r *http.Request) {
 		return b
 	}
 	write := func(b []byte) {
-		n, _ := w.Write(b) // errors (204, 304, HEAD) are compared through the body
+		n, err := w.Write(b)
 		s.written.Write(b[:n])
+		s.failed = append(s.failed, err != nil)
 	}
 	lockstep := func() {
 		want := 0
@@ -366,8 +392,9 @@ func (d *diffServer) serve(w http.ResponseWriter, r *http.Request) {
 			write(ev[cut:])
 		case opCopy:
 			src := chunk(o.n)
-			n, _ := io.Copy(w, onlyReader{bytes.NewReader(src)})
+			n, err := io.Copy(w, onlyReader{bytes.NewReader(src)})
 			s.written.Write(src[:n])
+			s.failed = append(s.failed, err != nil)
 		case opFlush:
 			w.(http.Flusher).Flush()
 			status = max(status, 200)
@@ -426,12 +453,14 @@ type runResult struct {
 	body     []byte // decoded
 	readErr  error  // nil only for a body that ended cleanly
 	written  []byte // what the handler's writes accepted
+	failed   []bool // per Write call: it returned an error
+	trailer  http.Header
 	encoding string // Content-Encoding added by streamzip, "" if none
 }
 
 // run sends one request for p to path and reads the response in lockstep
 // with the handler.
-func (d *diffServer) run(t *testing.T, path string, p *program) runResult {
+func (d *diffServer) run(t *testing.T, path string, p *program, hdr ...string) runResult {
 	t.Helper()
 	id := strconv.FormatInt(d.nextID.Add(1), 10)
 	s := &session{
@@ -450,6 +479,9 @@ func (d *diffServer) run(t *testing.T, path string, p *program) runResult {
 	}
 	if p.acceptEncoding != "" {
 		req.Header.Set("Accept-Encoding", p.acceptEncoding)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	var res runResult
 	resp, err := d.client.Do(req)
@@ -489,11 +521,13 @@ func (d *diffServer) run(t *testing.T, path string, p *program) runResult {
 		dec.close()
 		resp.Body.Close()
 		res.body = body.Bytes()
+		res.trailer = resp.Trailer
 	}
 	for _, e := range s.errs {
 		t.Errorf("%s: handler: %s", path, e)
 	}
 	res.written = s.written.Bytes()
+	res.failed = s.failed
 	return res
 }
 
@@ -626,10 +660,15 @@ func compareRuns(t *testing.T, p *program, control, got runResult) {
 	if !bytes.Equal(got.body, control.body) {
 		t.Errorf("decoded body differs from the control's:\n got %q\nwant %q", clip(got.body), clip(control.body))
 	}
-	ignored := slices.Clone(diffIgnoredHeaders)
-	if p.contentType == "" {
-		ignored = append(ignored, "Content-Type") // sniffed from different buffers
+	for i := range min(len(got.failed), len(control.failed)) {
+		if got.failed[i] && !control.failed[i] {
+			t.Errorf("write %d failed through streamzip, not without it", i)
+		}
 	}
+	if g, c := fmt.Sprint(got.trailer), fmt.Sprint(control.trailer); g != c {
+		t.Errorf("trailers %s, control %s", g, c)
+	}
+	ignored := diffIgnoredHeaders
 	keys := map[string]bool{}
 	for k := range control.header {
 		keys[k] = true
@@ -696,6 +735,64 @@ func TestWriteDifferentialSeeds(t *testing.T) {
 		content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", encodeProgram(seed))
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d", i)), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// agreeingHeaders are the headers a HEAD, 304 or 206 must share with the
+// GET or 200 it stands for.
+var agreeingHeaders = []string{"Content-Encoding", "Vary", "Etag", "Accept-Ranges", "Content-Type"}
+
+// compareHeadWithGet runs p's HEAD through the same streamzip variant and
+// checks it carries the headers its GET did (RFC 9110 §9.3.2); a
+// Content-Length, which HEAD may omit, must be GET's if sent.
+func (d *diffServer) compareHeadWithGet(t *testing.T, p *program, get runResult) {
+	if p.head {
+		return
+	}
+	hp := *p
+	hp.head = true
+	head := d.run(t, fmt.Sprintf("/streamzip/%d", p.variant), &hp)
+	if head.doErr != nil {
+		t.Fatalf("HEAD: %v", head.doErr)
+	}
+	for _, k := range agreeingHeaders {
+		if g, h := get.header[k], head.header[k]; !slices.Equal(g, h) {
+			t.Errorf("HEAD %s %q, GET %q", k, h, g)
+		}
+	}
+	if n := head.header.Get("Content-Length"); n != "" && n != get.header.Get("Content-Length") {
+		t.Errorf("HEAD Content-Length %s, GET %q", n, get.header.Get("Content-Length"))
+	}
+}
+
+// compareBodylessWithOK: when p answers 304 or 206, the same program
+// answering 200 is the representation it stands for; the 304 (asked with
+// that 200's ETag) must carry its ETag and Vary, the 206 its Vary.
+func (d *diffServer) compareBodylessWithOK(t *testing.T, p *program) {
+	i := slices.IndexFunc(p.ops, func(o op) bool { return o.kind == opWriteHeader && o.n >= 200 })
+	if i < 0 || (p.ops[i].n != http.StatusNotModified && p.ops[i].n != http.StatusPartialContent) {
+		return
+	}
+	path := fmt.Sprintf("/streamzip/%d", p.variant)
+	okp := *p
+	okp.ops = slices.Clone(p.ops)
+	okp.ops[i].n = http.StatusOK
+	ok := d.run(t, path, &okp)
+	if ok.doErr != nil || ok.status != http.StatusOK {
+		return // the 200 program failed or chose another status; compareRuns judges it
+	}
+	bodyless := d.run(t, path, p, "If-None-Match", ok.header.Get("Etag"))
+	if bodyless.doErr != nil {
+		t.Fatalf("%d: %v", p.ops[i].n, bodyless.doErr)
+	}
+	headers := []string{"Vary"}
+	if p.ops[i].n == http.StatusNotModified {
+		headers = append(headers, "Etag")
+	}
+	for _, k := range headers {
+		if g, b := ok.header[k], bodyless.header[k]; !slices.Equal(g, b) {
+			t.Errorf("%d %s %q, its 200 %q", p.ops[i].n, k, b, g)
 		}
 	}
 }
