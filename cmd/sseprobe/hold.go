@@ -33,8 +33,9 @@ const (
 // packetHold reports whether events arrived in the rhythm of a ~200 ms
 // packet hold: at least holdGroups groups (events that arrived together,
 // by th), at least half the events sharing a group, at most one pause in
-// ten shorter than holdMin, and a median pause below holdMax. It returns
-// that median pause.
+// ten shorter than holdMin (not counting the last group, which the end of
+// the response may send early), and a median pause below holdMax. It
+// returns that median pause.
 func packetHold(events []arrival, th thresholds) (time.Duration, bool) {
 	groups := bursts(events, th)
 	if len(groups) < holdGroups {
@@ -51,9 +52,10 @@ func packetHold(events []arrival, th thresholds) (time.Duration, bool) {
 	}
 	pauses := make([]time.Duration, 0, len(groups)-1)
 	short := 0
-	for _, g := range groups[1:] { // the first group's pause includes the request
+	for i, g := range groups[1:] { // the first group's pause includes the request
 		pauses = append(pauses, g.silence)
-		if g.silence < holdMin {
+		// The end of the response sends the last group at once.
+		if g.silence < holdMin && i < len(groups)-2 {
 			short++
 		}
 	}
