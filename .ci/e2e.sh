@@ -22,8 +22,8 @@ chromium --version 2>/dev/null || true
 curl --version | head -1
 nginx -v 2>&1
 echo "caddy $(caddy version)"
-haproxy -v | head -1
-apache2 -v | head -1
+haproxy -v | sed -n 1p
+apache2 -v | sed -n 1p
 
 cd e2e
 echo "== e2e: npm ci"
