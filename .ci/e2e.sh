@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e: real clients against streamzip — Chromium (chromedp), Node's
-# eventsource package and fetch, curl, and nginx as a buffering proxy.
+# eventsource package and fetch, curl, and nginx, Caddy, HAProxy and Apache as
+# reverse proxies in front.
 # Installs what it needs; with CI=true a missing tool fails the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-	chromium nginx curl ca-certificates
+	chromium nginx caddy haproxy apache2 curl ca-certificates
 # Node and npm come with the machine (Node 20+); Debian's nodejs is not
 # installed over them.
 node --version
@@ -20,6 +21,9 @@ echo "== e2e: versions"
 chromium --version 2>/dev/null || true
 curl --version | head -1
 nginx -v 2>&1
+echo "caddy $(caddy version)"
+haproxy -v | sed -n 1p
+apache2 -v | sed -n 1p
 
 cd e2e
 echo "== e2e: npm ci"

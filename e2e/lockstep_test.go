@@ -52,6 +52,10 @@ type lockstep struct {
 	// step), long enough for a compressed stream to be released between
 	// events.
 	idle time.Duration
+	// lags holds, for each acked event, the time from the handler's write
+	// returning to the client's ack: how late the path delivered it. Read
+	// it only after result returned.
+	lags []time.Duration
 
 	acks    chan int
 	done    chan error
@@ -96,6 +100,7 @@ func (l *lockstep) serve(w http.ResponseWriter, r *http.Request) error {
 		if k > 0 && l.idle > 0 {
 			time.Sleep(l.idle)
 		}
+		wrote := time.Now()
 		if _, err := io.WriteString(w, eventText(k)); err != nil {
 			return fmt.Errorf("write event %d: %w", k, err)
 		}
@@ -107,6 +112,7 @@ func (l *lockstep) serve(w http.ResponseWriter, r *http.Request) error {
 		if err := l.waitAck(r, k); err != nil {
 			return err
 		}
+		l.lags = append(l.lags, time.Since(wrote))
 	}
 	return nil
 }

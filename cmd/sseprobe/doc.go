@@ -31,6 +31,15 @@
 // the stream is buffered. A stream that really sends many events at once
 // after a pause looks the same, hence "likely".
 //
+// A stream is also buffered when its events arrive in the rhythm of a
+// ~200 ms hold on every packet: at least five groups of events that
+// arrived together, half the events or more sharing a group, the groups
+// (all but one in ten) at least 180ms apart and a median pause under
+// 400ms. That is what a proxy waiting for full packets does to a stream
+// faster than one event per 200 ms — HAProxy without option
+// http-no-delay — and the fixes then name that option. A slower stream
+// shows no sign of it: every event is late by the same ~200 ms.
+//
 // Flags:
 //
 //	-accept string     Accept-Encoding to send; "" sends none (default "gzip, br, zstd")

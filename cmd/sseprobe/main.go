@@ -124,6 +124,9 @@ loop:
 	rep.verdict = &v
 	if v.kind == verdictBuffered || (len(arrivals) == 0 && stoppedEarly) {
 		rep.fixes = fixes(s.resp.header)
+		if v.hold {
+			rep.fixes = holdFixes()
+		}
 	}
 	if s.err != nil {
 		rep.end = "error"

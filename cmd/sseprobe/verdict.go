@@ -48,13 +48,18 @@ type verdict struct {
 	kind   string
 	detail string  // one line for people
 	held   []burst // bursts that came after a silence: the evidence
+	// hold: the events were held about 200 ms each (packetHold), so
+	// the fixes are about packets, not buffers.
+	hold bool
 }
 
 // judge decides whether events were streamed or held back and released in
 // bursts. A buffer shows as a silence followed by many events at once: if
 // at least half the events arrived in such bursts the stream is buffered.
 // A stream that sends several events at once on purpose (a replay, a
-// backlog) looks the same; the detail says "likely".
+// backlog) looks the same; the detail says "likely". A stream without
+// such silences is still buffered when its events arrive in the rhythm of
+// a ~200 ms packet hold (packetHold).
 func judge(events []arrival, th thresholds) verdict {
 	n := len(events)
 	if n < th.minBurst {
@@ -74,6 +79,9 @@ func judge(events []arrival, th thresholds) verdict {
 		}
 	}
 	if 2*heldEvents < n {
+		if pause, ok := packetHold(events, th); ok {
+			return verdict{kind: verdictBuffered, detail: holdDetail(n, pause), held: held, hold: true}
+		}
 		v := verdict{kind: verdictStreamed, held: held,
 			detail: fmt.Sprintf("streamed: %d events over %s, %s apart on median", n, seconds(events[n-1].at-events[0].at), millis(medianGap(events)))}
 		if len(held) > 0 {
