@@ -104,8 +104,8 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 			return identity, 0
 		}
 		streamCoding := negotiate(w.accept, w.m.streamCodings)
-		if streamCoding == codingIdentity {
-			return identityVary, 0
+		if n, ok := contentLength(h); streamCoding == codingIdentity || (ok && n == 0) {
+			return identityVary, 0 // not accepted, or nothing to compress
 		}
 		return encode, streamCoding // streams have no size: min size does not apply
 	}

@@ -665,10 +665,15 @@ func compareRuns(t *testing.T, p *program, control, got runResult) {
 			t.Errorf("write %d failed through streamzip, not without it", i)
 		}
 	}
-	if g, c := fmt.Sprint(got.trailer), fmt.Sprint(control.trailer); g != c {
+	ignored := diffIgnoredHeaders
+	if control.header.Get("Content-Length") != "" && got.encoding != "" {
+		// The control's fixed length left net/http no way to send the
+		// declared trailers (it sends Trailer as a header and drops them);
+		// the encoded body is chunked, so they arrive as declared.
+		ignored = append(slices.Clone(ignored), "Trailer")
+	} else if g, c := fmt.Sprint(got.trailer), fmt.Sprint(control.trailer); g != c {
 		t.Errorf("trailers %s, control %s", g, c)
 	}
-	ignored := diffIgnoredHeaders
 	keys := map[string]bool{}
 	for k := range control.header {
 		keys[k] = true
