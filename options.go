@@ -38,8 +38,8 @@ const (
 	DefaultBrotliLevel  = 4
 	DefaultReleaseAfter = 2 * time.Second
 	// DefaultMaxHotStreamsPerCPU × GOMAXPROCS streams may hold a compressor
-	// between events (see WithMaxHotStreams): 16 per CPU is more streams
-	// than the CPUs can keep busy, at 16 MiB of compressors per CPU.
+	// between events (see WithMaxHotStreams): more streams than the CPUs
+	// can keep busy compressing at once.
 	DefaultMaxHotStreamsPerCPU = 16
 	// MaxMinSize bounds the buffer a response may hold before the middleware
 	// decides: the decision buffer never grows past it.
@@ -142,12 +142,13 @@ func WithReleaseAfter(d time.Duration) Option {
 }
 
 // WithMaxHotStreams bounds how many compressed gzip event streams may keep
-// their compressor (about 1 MiB each at level 5) between events while
-// waiting for WithReleaseAfter. A stream that flushes an event while more
-// than n streams hold one releases its own at once, and resumes on its next
-// event (about 20 µs instead of 4 µs). It keeps memory bounded when a
-// server broadcasts to thousands of streams at once: the peak is about
-// n MiB of compressors instead of 1 MiB per stream. Default 0 means
+// their compressor (a level-5 deflate state is large: README, "Compressed
+// event streams") between events while waiting for WithReleaseAfter. A
+// stream that flushes an event while more than n streams hold one releases
+// its own at once, and resumes on its next event, which costs more than a
+// hot event (the figures are in README and `go test -bench CompressedEvent`).
+// It keeps memory bounded when a server broadcasts to thousands of streams
+// at once: about n compressors instead of one per stream. Default 0 means
 // DefaultMaxHotStreamsPerCPU × GOMAXPROCS, read when New runs.
 func WithMaxHotStreams(n int) Option {
 	return func(c *config) error {
@@ -175,9 +176,8 @@ func WithGzipLevel(level int) Option {
 	}
 }
 
-// WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest).
-// The default, DefaultBrotliLevel, costs about as much CPU as gzip level 5
-// and compresses better.
+// WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest),
+// default DefaultBrotliLevel (README, Performance, compares the levels).
 func WithBrotliLevel(level int) Option {
 	return func(c *config) error {
 		if level < 0 || level > 11 {
