@@ -98,7 +98,7 @@ func newMiddleware(opts []Option) (*middleware, error) {
 		if opt == nil {
 			continue
 		}
-		errs = append(errs, opt(&cfg))
+		errs = append(errs, opt.apply(&cfg))
 	}
 	errs = append(errs, applyJitterPolicy(&cfg))
 	if err := errors.Join(errs...); err != nil {

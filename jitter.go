@@ -25,13 +25,13 @@ const DefaultJitterWindow = 64 << 10
 // pages that holds the secret and the reflected input. Valid range: 1 to
 // MaxMinSize; it matters only with WithRandomJitter.
 func WithJitterWindow(bytes int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if bytes < 1 || bytes > MaxMinSize {
 			return fmt.Errorf("streamzip: jitter window %d out of range [1, %d]", bytes, MaxMinSize)
 		}
 		c.jitterWindow = bytes
 		return nil
-	}
+	})
 }
 
 // WithRandomJitter pads every gzip response with 1 to maxBytes bytes, as
@@ -54,13 +54,13 @@ func WithJitterWindow(bytes int) Option {
 // the encodings. Cost: maxBytes/2 bytes per response on average, a hash of
 // at most the window, and a decision buffer of the window's size.
 func WithRandomJitter(maxBytes int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if maxBytes < 0 || maxBytes > MaxJitter {
 			return fmt.Errorf("streamzip: jitter %d out of range [0, %d]", maxBytes, MaxJitter)
 		}
 		c.jitter = maxBytes
 		return nil
-	}
+	})
 }
 
 // jitterPadding is sliced for the gzip comment, so padding allocates nothing.

@@ -8,10 +8,18 @@ import (
 	"time"
 )
 
-// Option configures a middleware built by New. Options are plain values,
-// validated once by New: an invalid one makes New return an error, so a
-// misconfiguration never surfaces as a panic at request time.
-type Option func(*config) error
+// Option configures a middleware built by New; the With… functions make
+// them. Options are plain values, validated once by New: an invalid one
+// makes New return an error, so a misconfiguration never surfaces as a
+// panic at request time. A nil Option is ignored.
+type Option interface {
+	apply(*config) error
+}
+
+// optionFunc is the Option every With… function returns.
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
 
 // EventStreamMode says what the middleware does with streaming responses
 // (text/event-stream, application/x-ndjson, application/jsonl).
@@ -79,20 +87,20 @@ func defaultConfig() config {
 // A response whose handler flushes before reaching it is a stream and is
 // compressed anyway. Valid range: 0 to MaxMinSize.
 func WithMinSize(bytes int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if bytes < 0 || bytes > MaxMinSize {
 			return fmt.Errorf("streamzip: min size %d out of range [0, %d]", bytes, MaxMinSize)
 		}
 		c.minSize = bytes
 		return nil
-	}
+	})
 }
 
 // WithEncodings sets the content codings the middleware may use, most
 // preferred first, among "zstd", "br" and "gzip" (default "br", "gzip").
 // The client's q-values decide; this order breaks ties.
 func WithEncodings(names ...string) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if len(names) == 0 {
 			return errors.New("streamzip: WithEncodings needs at least one encoding")
 		}
@@ -111,20 +119,20 @@ func WithEncodings(names ...string) Option {
 		}
 		c.codings = codings
 		return nil
-	}
+	})
 }
 
 // WithEventStreams chooses whether event streams and NDJSON are bypassed
 // (BypassEventStreams, the default) or compressed per event
 // (CompressEventStreams). Either way they are flushed at every boundary.
 func WithEventStreams(mode EventStreamMode) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if mode != BypassEventStreams && mode != CompressEventStreams {
 			return fmt.Errorf("streamzip: unknown event stream mode %d", mode)
 		}
 		c.streamMode = mode
 		return nil
-	}
+	})
 }
 
 // WithReleaseAfter sets how long a compressed event stream may stay idle
@@ -132,13 +140,13 @@ func WithEventStreams(mode EventStreamMode) Option {
 // DefaultReleaseAfter). It only matters with CompressEventStreams. Zero
 // releases after every event.
 func WithReleaseAfter(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("streamzip: negative release delay %v", d)
 		}
 		c.releaseAfter = d
 		return nil
-	}
+	})
 }
 
 // WithMaxHotStreams bounds how many compressed gzip event streams may keep
@@ -151,20 +159,20 @@ func WithReleaseAfter(d time.Duration) Option {
 // at once: about n compressors instead of one per stream. Default 0 means
 // DefaultMaxHotStreamsPerCPU × GOMAXPROCS, read when New runs.
 func WithMaxHotStreams(n int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("streamzip: negative max hot streams %d", n)
 		}
 		c.maxHotStreams = n
 		return nil
-	}
+	})
 }
 
 // WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), -1 for
 // the default (DefaultGzipLevel), -2 for Huffman-only, or 0 for stored
 // blocks (no compression; accepted because chi's Compress(0) accepts it).
 func WithGzipLevel(level int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if level == -1 {
 			level = DefaultGzipLevel
 		}
@@ -173,19 +181,19 @@ func WithGzipLevel(level int) Option {
 		}
 		c.gzipLevel = level
 		return nil
-	}
+	})
 }
 
 // WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest),
 // default DefaultBrotliLevel (README, Performance, compares the levels).
 func WithBrotliLevel(level int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if level < 0 || level > 11 {
 			return fmt.Errorf("streamzip: brotli level %d out of range [0, 11]", level)
 		}
 		c.brotliLevel = level
 		return nil
-	}
+	})
 }
 
 // WithContentTypes restricts compression to the listed media types, as chi's
@@ -195,10 +203,10 @@ func WithBrotliLevel(level int) Option {
 // (images but SVG, audio, video, archives, woff fonts, gRPC).
 // Event streams follow WithEventStreams whatever this list says.
 func WithContentTypes(types ...string) Option {
-	return func(c *config) (err error) {
+	return optionFunc(func(c *config) (err error) {
 		c.contentTypes, err = parseContentTypePatterns("WithContentTypes", types)
 		return err
-	}
+	})
 }
 
 // WithExceptContentTypes never compresses the listed media types, on top of
@@ -206,10 +214,10 @@ func WithContentTypes(types ...string) Option {
 // as in WithContentTypes (gzhttp's ExceptContentTypes, httpcompression's
 // ContentTypes(list, true)). Event streams follow WithEventStreams.
 func WithExceptContentTypes(types ...string) Option {
-	return func(c *config) (err error) {
+	return optionFunc(func(c *config) (err error) {
 		c.exceptTypes, err = parseContentTypePatterns("WithExceptContentTypes", types)
 		return err
-	}
+	})
 }
 
 // WithFilter decides per request whether the middleware applies at all, as
@@ -225,13 +233,13 @@ func WithExceptContentTypes(types ...string) Option {
 // A handler can also opt out by itself for one response with
 // Cache-Control: no-transform, or by setting its own Content-Encoding.
 func WithFilter(keep func(*http.Request) bool) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if keep == nil {
 			return errors.New("streamzip: WithFilter needs a function")
 		}
 		c.filter = keep
 		return nil
-	}
+	})
 }
 
 // parseContentTypePatterns parses the patterns of option; an empty list is

@@ -165,7 +165,7 @@ func TestPeerDocumentedBehaviours(t *testing.T) {
 			handler: serve("text/html", page[:10]), check: header("Vary", "Accept-Encoding")},
 		{peer: "gziphandler", documented: "Vary: Accept-Encoding is added to every response, 204 too", difference: "No Vary on 204",
 			handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) },
-			check: header("Vary", "")},
+			check:   header("Vary", "")},
 	}
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
