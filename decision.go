@@ -44,8 +44,14 @@ func (w *responseWriter) decide(phase decidePhase) error {
 		return nil
 	}
 	w.lateDecision = phase != decideOnHeaders
+	if w.m.dicts != nil {
+		w.dictionaryDecision(v) // dcz.go: Vary, dcz, assets to keep
+	}
 	switch v {
 	case encode:
+		if w.dz.dict != nil {
+			return w.startDictionaryEncoding()
+		}
 		return w.startEncoding(cd)
 	default:
 		return w.startIdentity(v == identityVary)

@@ -89,6 +89,8 @@ type middleware struct {
 	// events; above maxHot a stream releases right after its event.
 	hotStreams atomic.Int64
 	maxHot     int64
+	// dicts holds the RFC 9842 dictionaries; nil when they are off.
+	dicts *dictionaryStore
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {
@@ -117,6 +119,9 @@ func newMiddleware(opts []Option) (*middleware, error) {
 		}
 	}
 	if err := m.setUpReleasingStreams(); err != nil {
+		return nil, err
+	}
+	if m.dicts, err = newDictionaryStore(&cfg); err != nil {
 		return nil, err
 	}
 	limit := max(cfg.minSize, sniffLen, m.jitterWindow())
@@ -155,6 +160,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	h.next.ServeHTTP(zw.exposed(), r)
 	zw.finish()
+	zw.keepDictionary()
 	completed = true
 }
 

@@ -68,6 +68,10 @@ type config struct {
 	jitter        int // max BREACH padding bytes, 0 = off
 	jitterWindow  int // body bytes the padding hashes
 	maxHotStreams int // 0: DefaultMaxHotStreamsPerCPU × GOMAXPROCS
+
+	// dictionaries is the RFC 9842 configuration, nil when off
+	// (dictionary_store.go).
+	dictionaries *dictionaryConfig
 }
 
 func defaultConfig() config {

@@ -48,6 +48,9 @@ type responseWriter struct {
 	enc    *pooledEncoder
 	stream *releasingStream // instead of enc for gzip event streams that release when idle
 	cd     coding           // coding of enc or stream
+
+	// dz is the response's RFC 9842 work (dcz.go).
+	dz dictionaryResponse
 }
 
 func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *responseWriter {
@@ -163,6 +166,9 @@ func (w *responseWriter) appendBuffer(p []byte) {
 // writeDecided writes p once the decision is made.
 func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
 	ends := w.kind != noBoundary && w.endsRecord(p)
+	if w.dz.capturing {
+		w.captureDictionary(p)
+	}
 	switch {
 	case w.stream != nil:
 		return w.stream.write(p, ends)
@@ -303,7 +309,7 @@ func (w *responseWriter) releaseEncoder() {
 		w.stream.abandon() // the connection is the handler's: no trailer
 		w.stream = nil
 	}
-	if w.enc != nil {
+	if w.enc != nil && !w.releaseDictionaryEncoder() {
 		w.m.pools.put(w.cd, w.kind != noBoundary, w.enc)
 		w.enc = nil
 	}

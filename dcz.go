@@ -1,0 +1,165 @@
+package streamzip
+
+import (
+	"net/http"
+	"strings"
+)
+
+// dictionaryResponse is one response's dictionary work: the dictionary it
+// is compressed against (dcz), and the body kept to become a dictionary.
+type dictionaryResponse struct {
+	dict      *Dictionary // non-nil once the response is encoded with dcz
+	capturing bool        // the body is being kept for the asset store
+	captured  []byte
+}
+
+// dczEncodingValue is the shared Content-Encoding value; len == cap, as in
+// contentEncodingValues.
+var dczEncodingValue = []string{"dcz"}
+
+// varyAvailableDictionary is the Vary member RFC 9842 §6.2 requires on
+// every response that could be compressed against a dictionary, so a cache
+// never gives a dcz body to a client holding another dictionary, or none.
+const varyAvailableDictionary = "Available-Dictionary"
+
+// dictionaryDecision runs once the rules gave verdict v, before the
+// response commits to it: a response that could be encoded varies on
+// Available-Dictionary too; an encoded one uses dcz when the client holds
+// a dictionary the middleware has; a marked asset starts being kept.
+func (w *responseWriter) dictionaryDecision(v verdict) {
+	s := w.m.dicts
+	h := w.rw.Header()
+	if v == identity {
+		return // the handler encoded it, no-transform, an excluded type…: never dcz
+	}
+	addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
+	addVary(h, varyAvailableDictionary)
+	if v == encode {
+		w.dz.dict = w.clientDictionary(s)
+	}
+	if s.keepsAssets() && w.req.Method == http.MethodGet && w.status == http.StatusOK && len(h["Use-As-Dictionary"]) > 0 {
+		w.dz.capturing = true
+	}
+}
+
+// clientDictionary returns the dictionary the request says its client
+// holds, if the client accepts dcz and the store has it; nil otherwise,
+// and the response then gets the ordinary coding. A malformed
+// Available-Dictionary is ignored as RFC 9842 §2.2 asks.
+func (w *responseWriter) clientDictionary(s *dictionaryStore) *Dictionary {
+	avail := w.req.Header["Available-Dictionary"]
+	if len(avail) != 1 || !acceptsCoding(w.accept, "dcz") {
+		return nil
+	}
+	hash, ok := parseSFBinaryHash(avail[0])
+	if !ok {
+		return nil
+	}
+	return s.lookup(hash)
+}
+
+// acceptsCoding reports whether Accept-Encoding lists name with a non-zero
+// weight. Dictionary codings are never chosen through "*": a client only
+// holds a dictionary if it said so.
+func acceptsCoding(acceptEncoding []string, name string) bool {
+	for _, line := range acceptEncoding {
+		for line != "" {
+			var elem string
+			elem, line, _ = strings.Cut(line, ",")
+			n, q, ok := parseCodingElement(elem)
+			if ok && q > 0 && strings.EqualFold(n, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startDictionaryEncoding commits to the dcz coding against w.dz.dict:
+// the headers of startEncoding, then the 40-byte dcz header and a Zstandard
+// stream compressed with the dictionary as raw content.
+func (w *responseWriter) startDictionaryEncoding() error {
+	h := w.rw.Header()
+	h["Content-Encoding"] = dczEncodingValue
+	delete(h, "Content-Length")
+	delete(h, "Accept-Ranges")
+	addVaryAcceptEncoding(h)
+	weakenETag(h)
+	if w.sniffed != "" {
+		h["Content-Type"] = []string{w.sniffed}
+	}
+	w.markStream(h)
+	w.state = stateEncoding
+	w.cd = codingZstd
+	w.writeHeader()
+	if w.head {
+		w.releaseBuffer()
+		return nil
+	}
+	if _, err := w.rw.Write(w.dz.dict.dczMagic[:]); err != nil {
+		w.releaseBuffer()
+		return err
+	}
+	w.enc = w.dz.dict.encoder(w.kind != noBoundary, w.rw)
+	return w.writeBuffered()
+}
+
+// releaseDictionaryEncoder gives a dcz encoder back to its dictionary's
+// pool and reports whether it did (false: the encoder is an ordinary one).
+func (w *responseWriter) releaseDictionaryEncoder() bool {
+	if w.dz.dict == nil || w.enc == nil {
+		return false
+	}
+	w.dz.dict.putEncoder(w.kind != noBoundary, w.enc)
+	w.enc = nil
+	return true
+}
+
+// captureDictionary keeps p, handler bytes of a response marked as a
+// dictionary, until the store's budget is exceeded: a body that large
+// would not be kept anyway.
+func (w *responseWriter) captureDictionary(p []byte) {
+	if len(w.dz.captured)+len(p) > w.m.dicts.maxAssetBytes {
+		w.dz.capturing, w.dz.captured = false, nil
+		return
+	}
+	w.dz.captured = append(w.dz.captured, p...)
+}
+
+// keepDictionary hands the body of a marked response to the store once the
+// handler returned normally: the client stores the whole body, and so must
+// the server, byte for byte.
+func (w *responseWriter) keepDictionary() {
+	if w.dz.capturing {
+		w.m.dicts.keepAsset(w.dz.captured)
+	}
+	w.dz = dictionaryResponse{}
+}
+
+// addVary merges field into Vary without duplicating it (addVaryAcceptEncoding
+// for any field name).
+func addVary(h http.Header, field string) {
+	values := h["Vary"]
+	for _, v := range values {
+		for v != "" {
+			var f string
+			f, v, _ = strings.Cut(v, ",")
+			f = strings.TrimSpace(f)
+			if f == "*" || strings.EqualFold(f, field) {
+				return
+			}
+		}
+	}
+	last := len(values) - 1
+	for last >= 0 && strings.Trim(values[last], " \t,") == "" {
+		last--
+	}
+	if last < 0 {
+		h["Vary"] = []string{field}
+		return
+	}
+	merged := make([]string, last+1)
+	copy(merged, values)
+	merged[last] = strings.TrimRight(merged[last], " \t,") + ", " + field
+	h["Vary"] = merged
+}

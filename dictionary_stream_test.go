@@ -1,0 +1,121 @@
+package streamzip_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamzip/streamzip"
+)
+
+// countingReader counts the encoded bytes read so far.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// eventsDictionary is a skeleton of the events the stream sends, without
+// their values: what a server would ship as its fixed stream dictionary.
+func eventsDictionary() []byte {
+	return []byte(strings.ReplaceAll(event(0, "\n"), "0", ""))
+}
+
+// dictionaryStreamServer serves a lockstep event stream at /events with
+// CompressEventStreams and the stream dictionary d.
+func dictionaryStreamServer(t *testing.T, d *streamzip.Dictionary, events int) (string, *http.Client, *lockstep) {
+	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithEncodings("zstd", "br", "gzip"), streamzip.WithDictionaries(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLockstep(events)
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for k := range events {
+			io.WriteString(w, event(k, "\n"))
+			if err := l.WaitAck(k); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}))
+	srv, c := newServer(t, h)
+	return srv.URL, c, l
+}
+
+// readInLockstep decodes events one by one, acking each so the handler
+// writes the next, and returns the encoded bytes read when each event was
+// decoded. An event held back makes the handler's WaitAck time out, which
+// ends the response and fails the read.
+func readInLockstep(t *testing.T, resp *http.Response, l *lockstep, dict []byte) []int {
+	t.Helper()
+	cr := &countingReader{r: resp.Body}
+	var body io.Reader
+	if ce := resp.Header.Get("Content-Encoding"); ce == "dcz" {
+		body = dczReader(t, cr, dict)
+	} else {
+		var err error
+		if body, err = decode(ce, cr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	er := newEventReader(body)
+	var at []int
+	for k := range l.Events {
+		ev, err := er.Next()
+		if err != nil {
+			t.Fatalf("event %d: %v", k, err)
+		}
+		if want := strings.TrimSuffix(event(k, "\n"), "\n"); ev != want {
+			t.Fatalf("event %d = %q, want %q", k, ev, want)
+		}
+		at = append(at, cr.n)
+		select {
+		case l.Acks <- k:
+		case <-time.After(stepTimeout):
+			t.Fatalf("handler stopped before event %d", k+1)
+		}
+	}
+	return at
+}
+
+// TestDczEventStreamInLockstep: a client holding the stream dictionary gets
+// a dcz stream it decodes event by event, and its first event costs less
+// than without the dictionary; a client without it gets the ordinary stream coding (control).
+func TestDczEventStreamInLockstep(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "events-v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const events = 6
+	url, c, l := dictionaryStreamServer(t, d, events)
+
+	resp := get(t, c, "GET", url+"/events", chromiumAccept, "Available-Dictionary", availableDictionary(raw), "Dictionary-ID", `"events-v1"`)
+	if ce := resp.Header.Get("Content-Encoding"); ce != "dcz" {
+		t.Fatalf("Content-Encoding %q, want dcz", ce)
+	}
+	if got := strings.Join(resp.Header.Values("Vary"), ", "); got != "Accept-Encoding, Available-Dictionary" {
+		t.Errorf("Vary %q", got)
+	}
+	withDict := readInLockstep(t, resp, l, raw)
+
+	resp = get(t, c, "GET", url+"/events", chromiumAccept)
+	if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Fatalf("control Content-Encoding %q, want gzip, the ordinary stream coding", ce)
+	}
+	without := readInLockstep(t, resp, l, nil)
+	// The dcz count includes its 40-byte header.
+	t.Logf("encoded bytes after each event: dcz %v, gzip %v", withDict, without)
+	if withDict[0]-40 >= without[0] {
+		t.Errorf("first event: %d bytes of dcz (after the header) against %d of gzip: the dictionary did not help", withDict[0]-40, without[0])
+	}
+}
