@@ -1,6 +1,7 @@
 package streamzip
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"strings"
 )
@@ -10,7 +11,7 @@ import (
 type dictionaryResponse struct {
 	dict      *Dictionary // non-nil once the response is encoded with dcz
 	capturing bool        // the body is being kept for the asset store
-	captured  []byte
+	captured  *[]byte     // from dictionaryStore.captures
 }
 
 // dczEncodingValue is the shared Content-Encoding value; len == cap, as in
@@ -119,19 +120,31 @@ func (w *responseWriter) releaseDictionaryEncoder() bool {
 // dictionary, until the store's budget is exceeded: a body that large
 // would not be kept anyway.
 func (w *responseWriter) captureDictionary(p []byte) {
-	if len(w.dz.captured)+len(p) > w.m.dicts.maxAssetBytes {
-		w.dz.capturing, w.dz.captured = false, nil
+	s := w.m.dicts
+	if w.dz.captured == nil {
+		w.dz.captured = s.captures.Get().(*[]byte)
+	}
+	if len(*w.dz.captured)+len(p) > s.maxAssetBytes {
+		w.dz.capturing = false
+		s.putCapture(w.dz.captured)
+		w.dz.captured = nil
 		return
 	}
-	w.dz.captured = append(w.dz.captured, p...)
+	*w.dz.captured = append(*w.dz.captured, p...)
 }
 
 // keepDictionary hands the body of a marked response to the store once the
 // handler returned normally: the client stores the whole body, and so must
-// the server, byte for byte.
+// the server, byte for byte. The body is copied only when it is a
+// dictionary the store does not hold yet: serving the same version again
+// costs a hash, not an allocation.
 func (w *responseWriter) keepDictionary() {
-	if w.dz.capturing {
-		w.m.dicts.keepAsset(w.dz.captured)
+	if w.dz.captured != nil {
+		s := w.m.dicts
+		if w.dz.capturing && s.lookup(sha256.Sum256(*w.dz.captured)) == nil {
+			s.keepAsset(append([]byte(nil), *w.dz.captured...))
+		}
+		s.putCapture(w.dz.captured)
 	}
 	w.dz = dictionaryResponse{}
 }

@@ -73,6 +73,15 @@ type dictionaryStore struct {
 	assetBytes    int
 	maxAssets     int
 	maxAssetBytes int
+	// captures are the buffers that collect marked bodies while they are
+	// sent, reused so that a version already held costs no allocation.
+	captures sync.Pool // *[]byte
+}
+
+// putCapture gives a capture buffer back; it is at most maxAssetBytes.
+func (s *dictionaryStore) putCapture(b *[]byte) {
+	*b = (*b)[:0]
+	s.captures.Put(b)
 }
 
 // newDictionaryStore returns the store c asks for, or nil when dictionary
@@ -95,6 +104,7 @@ func newDictionaryStore(c *config) (*dictionaryStore, error) {
 	for _, d := range dc.fixed {
 		s.byHash[d.hash] = d
 	}
+	s.captures.New = func() any { return new([]byte) }
 	return s, nil
 }
 
