@@ -18,7 +18,7 @@ type dictionaryResponse struct {
 // contentEncodingValues.
 var dczEncodingValue = []string{"dcz"}
 
-// varyAvailableDictionary is the Vary member RFC 9842 §6.2 requires on
+// varyAvailableDictionary is the Vary member RFC 9842 requires on
 // every response that could be compressed against a dictionary, so a cache
 // never gives a dcz body to a client holding another dictionary, or none.
 const varyAvailableDictionary = "Available-Dictionary"
@@ -46,7 +46,7 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 // clientDictionary returns the dictionary the request says its client
 // holds, if the client accepts dcz and the store has it; nil otherwise,
 // and the response then gets the ordinary coding. A malformed
-// Available-Dictionary is ignored as RFC 9842 §2.2 asks.
+// Available-Dictionary is ignored as RFC 9842 asks.
 func (w *responseWriter) clientDictionary(s *dictionaryStore) *Dictionary {
 	avail := w.req.Header["Available-Dictionary"]
 	if len(avail) != 1 || !acceptsCoding(w.accept, "dcz") {

@@ -22,7 +22,7 @@ import (
 // of a response of the same size anyway.
 const MaxDictionarySize = 100 << 20
 
-// maxDictionaryIDLen is RFC 9842 §2.1.4's limit on the id member.
+// maxDictionaryIDLen is RFC 9842's limit on the id member.
 const maxDictionaryIDLen = 1024
 
 // Dictionary is a compression dictionary (RFC 9842): bytes a client stored
@@ -127,7 +127,7 @@ func (d *Dictionary) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // useAsDictionaryValue builds the Use-As-Dictionary field value for match
-// and id (RFC 9842 §2.1: an sf-dictionary with sf-string members).
+// and id (RFC 9842: an sf-dictionary with sf-string members).
 func useAsDictionaryValue(match, id string) (string, error) {
 	if !strings.HasPrefix(match, "/") {
 		return "", fmt.Errorf("streamzip: dictionary match %q must be a path starting with /: a dictionary applies to its own origin only", match)
@@ -164,7 +164,7 @@ func SetUseAsDictionary(h http.Header, match string) error {
 	return nil
 }
 
-// The dcz framing (RFC 9842 §5.2): a Zstandard skippable frame of 32 bytes
+// The dcz framing (RFC 9842, dcz): a Zstandard skippable frame of 32 bytes
 // — magic 0x184D2A5E written little-endian, then the length 32 — holding
 // the dictionary's SHA-256, then a Zstandard stream compressed with the
 // dictionary as raw content. Decoders that know nothing of dictionaries
@@ -180,7 +180,7 @@ func dczHeader(hash [32]byte) (h [dczHeaderLen]byte) {
 }
 
 // dczWindow is the Zstandard window for a dcz response against a
-// dictionary of n bytes. RFC 9842 §5.2 lets the client refuse a window
+// dictionary of n bytes. RFC 9842 lets the client refuse a window
 // above max(8 MB, 1.25 × n), and never requires more than 128 MB; the
 // window here is the smallest power of two that reaches back over a
 // response as large as the dictionary and the dictionary itself (2n), at

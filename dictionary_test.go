@@ -26,7 +26,7 @@ func availableDictionary(dict []byte) string {
 	return ":" + base64.StdEncoding.EncodeToString(h[:]) + ":"
 }
 
-// dczReader checks the dcz header of body (RFC 9842 §5.2: 8 bytes of
+// dczReader checks the dcz header of body (RFC 9842: 8 bytes of
 // skippable-frame magic, then the dictionary's SHA-256) and returns a
 // reader of the decoded content, decoded with dict as raw content and the
 // window limit a client applies.

@@ -225,8 +225,9 @@ func TestDictionaryFigures(t *testing.T) {
 	rows = append(rows,
 		streamRow{"dcz, new frame every 20 events (measured, not shipped)", framePerBurst(skeleton, events, 20)},
 		streamRow{"dcz, new frame every event (measured, not shipped)", framePerBurst(skeleton, events, 1)})
-	fmt.Fprintf(&md, "\nToken stream, %d events flushed one by one (%d B identity; first 10: %d B):\n\n| stream | event 1 B | first 10 B | all B | × identity |\n|---|--:|--:|--:|--:|\n",
-		len(events), identityAll, identity10)
+	fmt.Fprintf(&md, "\nToken stream, %d events flushed one by one, stream dictionary of %d B:\n\n| stream | event 1 B | first 10 B | all B | × identity |\n|---|--:|--:|--:|--:|\n",
+		len(events), len(skeleton))
+	fmt.Fprintf(&md, "| identity | %d | %d | %d | 1 |\n", len(events[0]), identity10, identityAll)
 	for _, r := range rows {
 		all := r.after[len(r.after)-1]
 		fmt.Fprintf(&md, "| %s | %d | %d | %d | %.4f |\n", r.name, r.after[0], r.after[9], all, float64(all)/float64(identityAll))
