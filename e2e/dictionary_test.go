@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,10 +61,10 @@ func dictBundle(n, version int) []byte {
 
 // seenRequest is what Chromium sent on one request and what came back.
 type seenRequest struct {
-	Path, AcceptEncoding, AvailableDictionary, DictionaryID, SecFetchDest string
-	ContentEncoding, Vary                                                 string
-	Wire                                                                  int64 // body bytes sent, encoded
-	FirstEventWire                                                        int64 // for streams: bytes sent when event 0 was acked
+	Path, Proto, AcceptEncoding, AvailableDictionary, DictionaryID, SecFetchDest string
+	ContentEncoding, Vary                                                        string
+	Wire                                                                         int64 // body bytes sent, encoded
+	FirstEventWire                                                               int64 // for streams: bytes sent when event 0 was acked
 }
 
 // dictRecorder records every request above the middleware.
@@ -74,7 +75,7 @@ type dictRecorder struct {
 
 func (rec *dictRecorder) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := &seenRequest{Path: r.URL.Path, AcceptEncoding: r.Header.Get("Accept-Encoding"),
+		s := &seenRequest{Path: r.URL.Path, Proto: r.Proto, AcceptEncoding: r.Header.Get("Accept-Encoding"),
 			AvailableDictionary: r.Header.Get("Available-Dictionary"), DictionaryID: r.Header.Get("Dictionary-ID"),
 			SecFetchDest: r.Header.Get("Sec-Fetch-Dest")}
 		cw := &countingWriter{ResponseWriter: w}
@@ -248,13 +249,14 @@ async function readFetch(url) {
 // all through one streamzip middleware with dictionaries on.
 type dictServer struct {
 	url        string
+	spki       string // HTTPS: base64 SHA-256 of the certificate's public key
 	rec        *dictRecorder
 	streams    *dictStreams
 	v1, v2     []byte
 	eventsDict *streamzip.Dictionary
 }
 
-func newDictServer(t *testing.T, host string) *dictServer {
+func newDictServer(t *testing.T, tr transport, host string) *dictServer {
 	t.Helper()
 	d, err := streamzip.NewDictionary([]byte(dictEventsDictionary), "/events/*", "events-v1")
 	if err != nil {
@@ -299,8 +301,17 @@ func newDictServer(t *testing.T, host string) *dictServer {
 	mux.Handle("/events/probe", probe([]byte(dictEventsDictionary)))
 	mux.Handle("/dict/events", d)
 	mux.Handle("/events/", s.streams)
-	url := startServer(t, plainHTTP, s.rec.wrap(mw(mux)))
-	s.url = strings.Replace(url, "127.0.0.1", host, 1)
+	srv := httptest.NewUnstartedServer(s.rec.wrap(mw(mux)))
+	if tr == tlsHTTP2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		spki := sha256.Sum256(srv.Certificate().RawSubjectPublicKeyInfo)
+		s.spki = base64.StdEncoding.EncodeToString(spki[:])
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	s.url = strings.Replace(srv.URL, "127.0.0.1", host, 1)
 	return s
 }
 
@@ -312,10 +323,63 @@ func jsStringArray(words []string) string {
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
+// startDictChromium is startChromium for dictionaries: over HTTPS the test
+// certificate is accepted by its key (--ignore-certificate-errors-spki-list),
+// since with --ignore-certificate-errors Chromium refuses to store
+// dictionaries.
+func startDictChromium(t *testing.T, bin, spki string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox, // CI runs as root, where the sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	if spki != "" {
+		// For a name other than localhost, Chromium also wants the
+		// certificate to chain to a known root before it stores a
+		// dictionary; the test certificate does not, so that check is off.
+		// example.com (a name of the test certificate) is mapped to the
+		// loopback server.
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", spki),
+			chromedp.Flag("disable-features", "CompressionDictionaryTransportRequireKnownRootCert"),
+			chromedp.Flag("host-resolver-rules", "MAP example.com 127.0.0.1"))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	return bctx
+}
+
+// dictTargets are where the dictionary tests run: plain HTTP on both
+// loopback names (secure contexts), and HTTPS with HTTP/2.
+var dictTargets = []struct {
+	name string
+	tr   transport
+	host string
+}{
+	{"http-127.0.0.1", plainHTTP, "127.0.0.1"},
+	{"http-localhost", plainHTTP, "localhost"},
+	{"https-127.0.0.1", tlsHTTP2, "127.0.0.1"},
+	{"https-example.com", tlsHTTP2, "example.com"},
+}
+
 // dictTab opens the page in a fresh browser and exposes ack to it.
 func dictTab(t *testing.T, bin string, s *dictServer) context.Context {
 	t.Helper()
-	browser := startChromium(t, bin)
+	browser := startDictChromium(t, bin, s.spki)
 	tab, cancel := context.WithTimeout(browser, 2*time.Minute)
 	t.Cleanup(cancel)
 	type ackArg struct {
@@ -346,8 +410,16 @@ func evalPage[T any](t *testing.T, tab context.Context, js string) T {
 
 func logSeen(t *testing.T, what string, s seenRequest) {
 	t.Helper()
-	t.Logf("%s: Chromium sent Accept-Encoding %q, Available-Dictionary %q, Dictionary-ID %q, Sec-Fetch-Dest %q; got Content-Encoding %q, Vary %q, %d bytes",
-		what, s.AcceptEncoding, s.AvailableDictionary, s.DictionaryID, s.SecFetchDest, s.ContentEncoding, s.Vary, s.Wire)
+	t.Logf("%s: %s, Chromium sent Accept-Encoding %q, Available-Dictionary %q, Dictionary-ID %q, Sec-Fetch-Dest %q; got Content-Encoding %q, Vary %q, %d bytes",
+		what, s.Proto, s.AcceptEncoding, s.AvailableDictionary, s.DictionaryID, s.SecFetchDest, s.ContentEncoding, s.Vary, s.Wire)
+}
+
+// checkDictProto asserts HTTP/2 over TLS and HTTP/1.1 in the clear.
+func checkDictProto(t *testing.T, tr transport, s seenRequest) {
+	t.Helper()
+	if want := map[transport]string{plainHTTP: "HTTP/1.1", tlsHTTP2: "HTTP/2.0"}[tr]; s.Proto != want {
+		t.Errorf("%s: protocol %s, want %s", s.Path, s.Proto, want)
+	}
 }
 
 func sfHash(b []byte) string {
@@ -360,9 +432,9 @@ func sfHash(b []byte) string {
 // arrives as dcz, decoded by Chromium to v2's exact bytes.
 func TestChromiumDictionaryBundle(t *testing.T) {
 	bin := requireTool(t, "apt-get install chromium", "chromium", "chromium-browser")
-	for _, host := range []string{"127.0.0.1", "localhost"} {
-		t.Run(host, func(t *testing.T) {
-			s := newDictServer(t, host)
+	for _, target := range dictTargets {
+		t.Run(target.name, func(t *testing.T) {
+			s := newDictServer(t, target.tr, target.host)
 			tab := dictTab(t, bin, s)
 
 			type result struct {
@@ -387,6 +459,7 @@ func TestChromiumDictionaryBundle(t *testing.T) {
 			v2 := evalPage[result](t, tab, `body("/assets/app.v2.js")`)
 			second := s.rec.last(t, "/assets/app.v2.js")
 			logSeen(t, "v2", second)
+			checkDictProto(t, target.tr, second)
 			if second.AvailableDictionary != sfHash(s.v1) {
 				t.Errorf("v2: Available-Dictionary %q, want v1's %q", second.AvailableDictionary, sfHash(s.v1))
 			}
@@ -407,9 +480,9 @@ func TestChromiumDictionaryBundle(t *testing.T) {
 // dcz, decoded event by event in lockstep.
 func TestChromiumDictionaryEventStream(t *testing.T) {
 	bin := requireTool(t, "apt-get install chromium", "chromium", "chromium-browser")
-	for _, host := range []string{"127.0.0.1", "localhost"} {
-		t.Run(host, func(t *testing.T) {
-			s := newDictServer(t, host)
+	for _, target := range dictTargets {
+		t.Run(target.name, func(t *testing.T) {
+			s := newDictServer(t, target.tr, target.host)
 			tab := dictTab(t, bin, s)
 
 			if got := evalPage[string](t, tab, `readFetch("/events/control")`); got != "ok" {
@@ -434,6 +507,7 @@ func TestChromiumDictionaryEventStream(t *testing.T) {
 				}
 				seen := s.rec.last(t, c.path)
 				logSeen(t, c.name, seen)
+				checkDictProto(t, target.tr, seen)
 				if seen.AvailableDictionary != sfHash([]byte(dictEventsDictionary)) || seen.DictionaryID != `"events-v1"` {
 					t.Errorf("%s: Available-Dictionary %q, Dictionary-ID %q", c.name, seen.AvailableDictionary, seen.DictionaryID)
 				}
