@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/streamzip/streamzip"
 )
@@ -171,6 +172,54 @@ func (s *dictStreams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// framesPerBurst serves the same lockstep stream as dcz written by hand, a
+// new Zstandard frame against the dictionary every 3 events: the design in
+// which an idle stream would hold no compressor state. It is not what
+// streamzip sends; it asks whether Chromium decodes several frames after
+// one dcz header. The handler sets Content-Encoding, so the middleware
+// passes it through untouched.
+func (s *dictStreams) framesPerBurst(d *streamzip.Dictionary) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Encoding", "dcz")
+		h.Set("Vary", "Accept-Encoding, Available-Dictionary")
+		if r.Header.Get("Available-Dictionary") != sfHash([]byte(dictEventsDictionary)) {
+			http.Error(w, "no dictionary", http.StatusPreconditionFailed)
+			return
+		}
+		hash := d.Hash()
+		w.Write(append([]byte{0x5e, 0x2a, 0x4d, 0x18, 0x20, 0x00, 0x00, 0x00}, hash[:]...))
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderDictRaw(0, []byte(dictEventsDictionary)),
+			zstd.WithWindowSize(32<<10), zstd.WithEncoderLevel(zstd.SpeedFastest))
+		if err != nil {
+			panic(err)
+		}
+		acks := s.ackChan(r.URL.Path)
+		rc := http.NewResponseController(w)
+		for k := range dictEvents {
+			if k%3 == 0 {
+				if k > 0 {
+					enc.Close()
+				}
+				enc.Reset(w)
+			}
+			io.WriteString(enc, dictEvent(k))
+			enc.Flush()
+			rc.Flush()
+			select {
+			case <-acks:
+			case <-time.After(10 * time.Second):
+				return
+			case <-r.Context().Done():
+				return
+			}
+		}
+		enc.Close()
+	})
+}
+
 // dictPage holds the page's helpers; the test calls them with Evaluate.
 const dictPage = `<!doctype html>
 <meta charset="utf-8"><title>streamzip dictionaries</title>
@@ -301,6 +350,7 @@ func newDictServer(t *testing.T, tr transport, host string) *dictServer {
 	mux.Handle("/events/probe", probe([]byte(dictEventsDictionary)))
 	mux.Handle("/dict/events", d)
 	mux.Handle("/events/", s.streams)
+	mux.Handle("/events/frames", s.streams.framesPerBurst(d))
 	srv := httptest.NewUnstartedServer(s.rec.wrap(mw(mux)))
 	if tr == tlsHTTP2 {
 		srv.EnableHTTP2 = true
@@ -516,6 +566,13 @@ func TestChromiumDictionaryEventStream(t *testing.T) {
 				}
 				t.Logf("%s: first event %d bytes on the wire (control %d), %d events %d bytes (control %d)",
 					c.name, seen.FirstEventWire, control.FirstEventWire, dictEvents, seen.Wire, control.Wire)
+			}
+			// The idle-stream design streamzip measured and did not ship:
+			// does Chromium decode a new frame per burst after one header?
+			got := evalPage[string](t, tab, `readFetch("/events/frames")`)
+			t.Logf("dcz with a new Zstandard frame every 3 events: Chromium's fetch reader: %s", got)
+			if got != "ok" {
+				t.Errorf("Chromium did not decode a dcz body of several frames: %s", got)
 			}
 		})
 	}
