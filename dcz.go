@@ -9,14 +9,11 @@ import (
 // dictionaryResponse is one response's dictionary work: the dictionary it
 // is compressed against (dcz), and the body kept to become a dictionary.
 type dictionaryResponse struct {
-	dict      *Dictionary // non-nil once the response is encoded with dcz
-	capturing bool        // the body is being kept for the asset store
-	captured  *[]byte     // from dictionaryStore.captures
+	dict      *Dictionary // non-nil once the response is encoded against a dictionary
+	coding    dictionaryCoding
+	capturing bool    // the body is being kept for the asset store
+	captured  *[]byte // from dictionaryStore.captures
 }
-
-// dczEncodingValue is the shared Content-Encoding value; len == cap, as in
-// contentEncodingValues.
-var dczEncodingValue = []string{"dcz"}
 
 // varyAvailableDictionary is the Vary member RFC 9842 requires on
 // every response that could be compressed against a dictionary, so a cache
@@ -36,7 +33,7 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 	addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
 	addVary(h, varyAvailableDictionary)
 	if v == encode {
-		w.dz.dict = w.clientDictionary(s)
+		w.dz.dict, w.dz.coding = w.clientDictionary(s)
 	}
 	if s.keepsAssets() && w.req.Method == http.MethodGet && w.status == http.StatusOK && len(h["Use-As-Dictionary"]) > 0 {
 		w.dz.capturing = true
@@ -44,19 +41,26 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 }
 
 // clientDictionary returns the dictionary the request says its client
-// holds, if the client accepts dcz and the store has it; nil otherwise,
-// and the response then gets the ordinary coding. A malformed
+// holds, if the store has it and the client accepts one of the dictionary
+// codings (the server's preference decides among them); nil otherwise, and
+// the response then gets the ordinary coding. A malformed
 // Available-Dictionary is ignored as RFC 9842 asks.
-func (w *responseWriter) clientDictionary(s *dictionaryStore) *Dictionary {
+func (w *responseWriter) clientDictionary(s *dictionaryStore) (*Dictionary, dictionaryCoding) {
 	avail := w.req.Header["Available-Dictionary"]
-	if len(avail) != 1 || !acceptsCoding(w.accept, "dcz") {
-		return nil
+	if len(avail) != 1 {
+		return nil, 0
 	}
-	hash, ok := parseSFBinaryHash(avail[0])
-	if !ok {
-		return nil
+	for _, cd := range s.codings {
+		if !acceptsCoding(w.accept, dictionaryCodingNames[cd]) {
+			continue
+		}
+		hash, ok := parseSFBinaryHash(avail[0])
+		if !ok {
+			return nil, 0
+		}
+		return s.lookup(hash), cd
 	}
-	return s.lookup(hash)
+	return nil, 0
 }
 
 // acceptsCoding reports whether Accept-Encoding lists name with a non-zero
@@ -76,12 +80,12 @@ func acceptsCoding(acceptEncoding []string, name string) bool {
 	return false
 }
 
-// startDictionaryEncoding commits to the dcz coding against w.dz.dict:
-// the headers of startEncoding, then the 40-byte dcz header and a Zstandard
-// stream compressed with the dictionary as raw content.
+// startDictionaryEncoding commits to the dictionary coding against
+// w.dz.dict: the headers of startEncoding, then the coding's header (dcz:
+// 40 bytes, dcb: 36) and a stream compressed against the dictionary.
 func (w *responseWriter) startDictionaryEncoding() error {
 	h := w.rw.Header()
-	h["Content-Encoding"] = dczEncodingValue
+	h["Content-Encoding"] = dictionaryEncodingValues[w.dz.coding]
 	delete(h, "Content-Length")
 	delete(h, "Accept-Ranges")
 	addVaryAcceptEncoding(h)
@@ -97,11 +101,20 @@ func (w *responseWriter) startDictionaryEncoding() error {
 		w.releaseBuffer()
 		return nil
 	}
-	if _, err := w.rw.Write(w.dz.dict.dczMagic[:]); err != nil {
+	d, stream := w.dz.dict, w.kind != noBoundary
+	header := d.dczMagic[:]
+	if w.dz.coding == codingDcb {
+		header = d.dcbMagic[:]
+	}
+	if _, err := w.rw.Write(header); err != nil {
 		w.releaseBuffer()
 		return err
 	}
-	w.enc = w.dz.dict.encoder(w.kind != noBoundary, w.rw)
+	if w.dz.coding == codingDcb {
+		w.enc = d.dcbEncoder(w.m.dicts.dcbQuality, stream, w.rw)
+	} else {
+		w.enc = d.encoder(stream, w.rw)
+	}
 	return w.writeBuffered()
 }
 
@@ -111,7 +124,11 @@ func (w *responseWriter) releaseDictionaryEncoder() bool {
 	if w.dz.dict == nil || w.enc == nil {
 		return false
 	}
-	w.dz.dict.putEncoder(w.kind != noBoundary, w.enc)
+	if w.dz.coding == codingDcb {
+		w.dz.dict.putDcbEncoder(w.m.dicts.dcbQuality, w.kind != noBoundary, w.enc)
+	} else {
+		w.dz.dict.putEncoder(w.kind != noBoundary, w.enc)
+	}
 	w.enc = nil
 	return true
 }

@@ -30,9 +30,9 @@ func eventsDictionary() []byte {
 
 // dictionaryStreamServer serves a lockstep event stream at /events with
 // CompressEventStreams and the stream dictionary d.
-func dictionaryStreamServer(t *testing.T, d *streamzip.Dictionary, events int) (string, *http.Client, *lockstep) {
-	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
-		streamzip.WithEncodings("zstd", "br", "gzip"), streamzip.WithDictionaries(d))
+func dictionaryStreamServer(t *testing.T, d *streamzip.Dictionary, events int, opts ...streamzip.Option) (string, *http.Client, *lockstep) {
+	mw, err := streamzip.New(append([]streamzip.Option{streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithEncodings("zstd", "br", "gzip"), streamzip.WithDictionaries(d)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +59,8 @@ func readInLockstep(t *testing.T, resp *http.Response, l *lockstep, dict []byte)
 	t.Helper()
 	cr := &countingReader{r: resp.Body}
 	var body io.Reader
-	if ce := resp.Header.Get("Content-Encoding"); ce == "dcz" {
-		body = dczReader(t, cr, dict)
+	if ce := resp.Header.Get("Content-Encoding"); ce == "dcz" || ce == "dcb" {
+		body = dictionaryReader(t, ce, cr, dict)
 	} else {
 		var err error
 		if body, err = decode(ce, cr); err != nil {
@@ -118,4 +118,19 @@ func TestDczEventStreamInLockstep(t *testing.T) {
 	if withDict[0]-40 >= without[0] {
 		t.Errorf("first event: %d bytes of dcz (after the header) against %d of gzip: the dictionary did not help", withDict[0]-40, without[0])
 	}
+}
+
+// TestDcbEventStreamInLockstep: the same with dcb preferred.
+func TestDcbEventStreamInLockstep(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, c, l := dictionaryStreamServer(t, d, 6, streamzip.WithDictionaryEncodings("dcb", "dcz"))
+	resp := get(t, c, "GET", url+"/events", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	if ce := resp.Header.Get("Content-Encoding"); ce != "dcb" {
+		t.Fatalf("Content-Encoding %q, want dcb", ce)
+	}
+	t.Logf("encoded bytes after each event: dcb %v", readInLockstep(t, resp, l, raw))
 }
