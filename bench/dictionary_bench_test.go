@@ -108,11 +108,14 @@ func bundleCases(v1, v2 []byte) []bundleCase {
 	plain := mustMW(streamzip.WithEncodings("zstd", "br", "gzip"))(bundleHandler(v1, v2))
 	dict := mustMW(streamzip.WithAssetDictionaries(4, 4<<20))(bundleHandler(v1, v2))
 	serveOnce(dict, "/assets/app.v1.js", chromiumAcceptDict, "") // keep v1
+	dcb := mustMW(streamzip.WithAssetDictionaries(4, 4<<20), streamzip.WithDictionaryEncodings("dcb"))(bundleHandler(v1, v2))
+	serveOnce(dcb, "/assets/app.v1.js", chromiumAcceptDict, "")
 	return []bundleCase{
 		{"gzip", "gzip", false, plain},
 		{"br", "br", false, plain},
 		{"zstd", "zstd", false, plain},
 		{"dcz", chromiumAcceptDict, true, dict},
+		{"dcb", chromiumAcceptDict, true, dcb},
 	}
 }
 
@@ -222,6 +225,8 @@ func TestDictionaryFigures(t *testing.T) {
 	add("zstd", "zstd", a, ce)
 	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithDictionaries(d))...), events, chromiumAcceptDict, sfHash(skeleton), 0, 0)
 	add("dcz against the skeleton (shipped)", "dcz", a, ce)
+	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...), events, chromiumAcceptDict, sfHash(skeleton), 0, 0)
+	add("dcb against the skeleton (shipped)", "dcb", a, ce)
 	rows = append(rows,
 		streamRow{"dcz, new frame every 20 events (measured, not shipped)", framePerBurst(skeleton, events, 20)},
 		streamRow{"dcz, new frame every event (measured, not shipped)", framePerBurst(skeleton, events, 1)})
@@ -278,6 +283,7 @@ func BenchmarkDictionary(b *testing.B) {
 		{"gzip", "gzip", "", mustMW(streamOpts...)},
 		{"zstd", "zstd", "", mustMW(append(streamOpts, streamzip.WithEncodings("zstd"))...)},
 		{"dcz", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d))...)},
+		{"dcb", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...)},
 	} {
 		b.Run("stream-100-events/"+c.name, func(b *testing.B) {
 			h := c.mw(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -323,6 +329,23 @@ func BenchmarkDictionaryMemory(b *testing.B) {
 		}
 		b.ReportMetric(kib, "KiB/dictionary")
 	})
+	b.Run("asset-dictionary-272KiB-dcb", func(b *testing.B) {
+		v1, v2 := dictBundle(bundleSize, 1), dictBundle(bundleSize, 2)
+		var kib float64
+		for b.Loop() {
+			kib = heapKiB(func() any {
+				h := mustMW(streamzip.WithAssetDictionaries(4, 4<<20), streamzip.WithDictionaryEncodings("dcb"))(bundleHandler(v1, v2))
+				serveOnce(h, "/assets/app.v1.js", chromiumAcceptDict, "")
+				serveOnce(h, "/assets/app.v2.js", chromiumAcceptDict, sfHash(v1))
+				return h
+			}, func() any {
+				h := mustMW()(bundleHandler(v1, v2))
+				serveOnce(h, "/assets/app.v1.js", "br", "")
+				return h
+			})
+		}
+		b.ReportMetric(kib, "KiB/dictionary")
+	})
 	skeleton := eventsSkeleton()
 	d, err := streamzip.NewDictionary(skeleton, "/v1/chat/*", "")
 	if err != nil {
@@ -336,6 +359,8 @@ func BenchmarkDictionaryMemory(b *testing.B) {
 		{"idle-stream/gzip-released", "gzip", "", mustMW(append(streamOpts, streamzip.WithReleaseAfter(0))...)},
 		{"idle-stream/zstd", "zstd", "", mustMW(append(streamOpts, streamzip.WithEncodings("zstd"))...)},
 		{"idle-stream/dcz", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d))...)},
+		{"idle-stream/dcb", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...)},
+		{"idle-stream/br", "br", "", mustMW(append(streamOpts, streamzip.WithEncodings("br"))...)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var kib float64
