@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	brrr "github.com/molecule-man/go-brrr"
@@ -445,5 +446,27 @@ func TestDczWindow(t *testing.T) {
 		if 2*n <= limit/2 && w < 2*n {
 			t.Errorf("dczWindow(%d) = %d does not reach over 2n", n, w)
 		}
+	}
+}
+
+// TestDictionaryVaryOn304: a 304 carries the Vary of the 200 it stands
+// for, Available-Dictionary included.
+func TestDictionaryVaryOn304(t *testing.T) {
+	body := bundle(10<<10, 1)
+	mw, err := streamzip.New(streamzip.WithAssetDictionaries(4, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Etag", `"v1"`)
+		http.ServeContent(w, r, "app.v1.js", time.Time{}, bytes.NewReader(body))
+	})))
+	resp := get(t, c, "GET", srv.URL+"/assets/app.v1.js", chromiumAccept, "If-None-Match", `W/"v1"`)
+	if resp.StatusCode != http.StatusNotModified {
+		t.Fatalf("status %d, want 304", resp.StatusCode)
+	}
+	if got := strings.Join(resp.Header.Values("Vary"), ", "); got != "Accept-Encoding, Available-Dictionary" {
+		t.Errorf("304 Vary %q", got)
 	}
 }
