@@ -20,6 +20,10 @@ type dictionaryResponse struct {
 // never gives a dcz body to a client holding another dictionary, or none.
 const varyAvailableDictionary = "Available-Dictionary"
 
+// varyAcceptEncodingAvailableDictionary is the Vary of a response that had
+// none; len == cap, as in contentEncodingValues.
+var varyAcceptEncodingAvailableDictionary = []string{"Accept-Encoding, Available-Dictionary"}
+
 // dictionaryDecision runs once the rules gave verdict v, before the
 // response commits to it: a response that could be encoded varies on
 // Available-Dictionary too; an encoded one uses dcz when the client holds
@@ -30,8 +34,12 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 	if v == identity {
 		return // the handler encoded it, no-transform, an excluded type…: never dcz
 	}
-	addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
-	addVary(h, varyAvailableDictionary)
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = varyAcceptEncodingAvailableDictionary // shared: no allocation
+	} else {
+		addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
+		addVary(h, varyAvailableDictionary)
+	}
 	if v == encode {
 		w.dz.dict, w.dz.coding = w.clientDictionary(s)
 	}

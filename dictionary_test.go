@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -468,5 +469,51 @@ func TestDictionaryVaryOn304(t *testing.T) {
 	}
 	if got := strings.Join(resp.Header.Values("Vary"), ", "); got != "Accept-Encoding, Available-Dictionary" {
 		t.Errorf("304 Vary %q", got)
+	}
+}
+
+// TestDictionaryResponsesAllocateOnlyTheWrapper: with dictionaries on, an
+// ordinary response and a dcz one cost the same one allocation (the
+// response writer wrapper) once the pools are warm.
+func TestDictionaryResponsesAllocateOnlyTheWrapper(t *testing.T) {
+	if streamzip.RaceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items on purpose")
+	}
+	raw := bundle(8<<10, 1)
+	d, err := streamzip.NewDictionary(raw, "/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bundle(16<<10, 2)
+	ct := []string{"text/javascript"}
+	for _, tc := range []struct{ name, accept, avail, want string }{
+		{"gzip", "gzip", "", "gzip"},
+		{"dcz", chromiumAccept, availableDictionary(raw), "dcz"},
+	} {
+		mw, err := streamzip.New(streamzip.WithDictionaries(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = ct
+			w.Write(body)
+		}))
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Accept-Encoding", tc.accept)
+		if tc.avail != "" {
+			req.Header.Set("Available-Dictionary", tc.avail)
+		}
+		w := &discardWriter{h: http.Header{}}
+		serve := func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		}
+		serve()
+		if ce := w.h.Get("Content-Encoding"); ce != tc.want {
+			t.Fatalf("%s: Content-Encoding %q", tc.name, ce)
+		}
+		if n := testing.AllocsPerRun(200, serve); n > 1 {
+			t.Errorf("%s: %v allocations per request, want 1 (the wrapper)", tc.name, n)
+		}
 	}
 }
