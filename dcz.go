@@ -11,8 +11,9 @@ import (
 type dictionaryResponse struct {
 	dict      *Dictionary // non-nil once the response is encoded against a dictionary
 	coding    dictionaryCoding
-	capturing bool    // the body is being kept for the asset store
-	captured  *[]byte // from dictionaryStore.captures
+	releasing *releasingDictionaryStream // a dcz event stream (dcz_stream.go)
+	capturing bool                       // the body is being kept for the asset store
+	captured  *[]byte                    // from dictionaryStore.captures
 }
 
 // varyAvailableDictionary is the Vary member RFC 9842 requires on
@@ -118,9 +119,14 @@ func (w *responseWriter) startDictionaryEncoding() error {
 		w.releaseBuffer()
 		return err
 	}
-	if w.dz.coding == codingDcb {
+	switch {
+	case w.dz.coding == codingDcb:
 		w.enc = d.dcbEncoder(w.m.dicts.dcbQuality, stream, w.rw)
-	} else {
+	case stream:
+		// A dcz stream holds no encoder while idle (dcz_stream.go).
+		w.dz.releasing = d.newReleasingStream(w.rw, w.m.cfg.releaseAfter)
+		w.enc = &pooledEncoder{encoder: w.dz.releasing}
+	default:
 		w.enc = d.encoder(stream, w.rw)
 	}
 	return w.writeBuffered()
@@ -132,9 +138,12 @@ func (w *responseWriter) releaseDictionaryEncoder() bool {
 	if w.dz.dict == nil || w.enc == nil {
 		return false
 	}
-	if w.dz.coding == codingDcb {
+	switch {
+	case w.dz.releasing != nil:
+		w.dz.releasing.release()
+	case w.dz.coding == codingDcb:
 		w.dz.dict.putDcbEncoder(w.m.dicts.dcbQuality, w.kind != noBoundary, w.enc)
-	} else {
+	default:
 		w.dz.dict.putEncoder(w.kind != noBoundary, w.enc)
 	}
 	w.enc = nil

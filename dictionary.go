@@ -44,6 +44,9 @@ type Dictionary struct {
 	// for event streams, as in encoderPools: priming costs in proportion to
 	// the dictionary, so an encoder keeps its dictionary while pooled.
 	responses, streams sync.Pool
+	// releasable are stream encoders whose frames carry no checksum, for
+	// dcz streams that release while idle (dcz_stream.go).
+	releasable sync.Pool
 	// brotli is the dcb side, built only if dcb is used (dcb.go).
 	brotli brotliDictionary
 }
@@ -80,6 +83,9 @@ func newDictionary(raw []byte) *Dictionary {
 	}
 	d.streams.New = func() any {
 		return d.newEncoder(zstd.WithWindowSize(streamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true))
+	}
+	d.releasable.New = func() any {
+		return d.newEncoder(zstd.WithWindowSize(streamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true), zstd.WithEncoderCRC(false))
 	}
 	return d
 }
@@ -208,6 +214,22 @@ func (d *Dictionary) encoder(stream bool, dst io.Writer) *pooledEncoder {
 	e.out.w = dst
 	e.Reset(&e.out)
 	return e
+}
+
+// releasableEncoder returns a pooled checksum-free stream encoder writing
+// a new frame to dst.
+func (d *Dictionary) releasableEncoder(dst io.Writer) *pooledEncoder {
+	e := d.releasable.Get().(*pooledEncoder)
+	e.out.w = dst
+	e.Reset(&e.out)
+	return e
+}
+
+// putReleasableEncoder gives back an encoder whose last call completed;
+// its frame may be unfinished (Reset starts the next one).
+func (d *Dictionary) putReleasableEncoder(e *pooledEncoder) {
+	e.out.w = nil
+	d.releasable.Put(e)
 }
 
 // putEncoder gives back an encoder whose stream was closed.

@@ -1,6 +1,7 @@
 package streamzip_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -133,4 +134,74 @@ func TestDcbEventStreamInLockstep(t *testing.T) {
 		t.Fatalf("Content-Encoding %q, want dcb", ce)
 	}
 	t.Logf("encoded bytes after each event: dcb %v", readInLockstep(t, resp, l, raw))
+}
+
+// TestDczStreamReleasesWhileIdle: a dcz stream gives its encoder back
+// after WithReleaseAfter without writes and starts a new Zstandard frame
+// against the dictionary at the next event; the client decodes the frames
+// as one stream, event by event. The handler waits until the stream has
+// released (a test hook) before writing the next event, so with a zero
+// delay every event is exactly one frame.
+func TestDczStreamReleasesWhileIdle(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{}, 16)
+	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
+	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	const events = 6
+	for _, tc := range []struct {
+		after      time.Duration
+		wantFrames int
+	}{
+		{0, events},    // released after every event
+		{time.Hour, 1}, // never idle that long: one frame
+	} {
+		t.Run(tc.after.String(), func(t *testing.T) {
+			mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
+				streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(tc.after))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := newLockstep(events)
+			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				for k := range events {
+					io.WriteString(w, event(k, "\n"))
+					if tc.after == 0 {
+						select {
+						case <-released:
+						case <-time.After(stepTimeout):
+							t.Errorf("event %d: the stream never released", k)
+							return
+						}
+					}
+					if err := l.WaitAck(k); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}))
+			srv, c := newServer(t, h)
+			resp := get(t, c, "GET", srv.URL+"/events", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+			if ce := resp.Header.Get("Content-Encoding"); ce != "dcz" {
+				t.Fatalf("Content-Encoding %q, want dcz", ce)
+			}
+			var wire bytes.Buffer
+			resp.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.TeeReader(resp.Body, &wire), resp.Body}
+			readInLockstep(t, resp, l, raw)
+			if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) != 3 {
+				t.Errorf("after the last event: % x, %v; want the 3-byte end of the last frame", rest, err)
+			}
+			if n := bytes.Count(wire.Bytes(), []byte{0x28, 0xb5, 0x2f, 0xfd}); n != tc.wantFrames { // Zstandard frame magic
+				t.Errorf("%d Zstandard frames after the dcz header, want %d", n, tc.wantFrames)
+			}
+			t.Logf("release after %v: %d bytes", tc.after, wire.Len())
+		})
+	}
 }

@@ -6,3 +6,7 @@ var (
 	ParseSFString     = parseSFString
 	DczWindow         = dczWindow
 )
+
+// SetDictionaryStreamReleased sets the hook called after an idle dcz
+// stream released its encoder; nil removes it.
+func SetDictionaryStreamReleased(f func()) { dictionaryStreamReleased = f }
