@@ -127,7 +127,7 @@ func (w *responseWriter) startDictionaryEncoding() error {
 		w.dz.releasing = d.newReleasingStream(w.rw, w.m.cfg.releaseAfter)
 		w.enc = &pooledEncoder{encoder: w.dz.releasing}
 	default:
-		w.enc = d.encoder(stream, w.rw)
+		w.enc = d.encoder(w.rw)
 	}
 	return w.writeBuffered()
 }
@@ -144,7 +144,7 @@ func (w *responseWriter) releaseDictionaryEncoder() bool {
 	case w.dz.coding == codingDcb:
 		w.dz.dict.putDcbEncoder(w.m.dicts.dcbQuality, w.kind != noBoundary, w.enc)
 	default:
-		w.dz.dict.putEncoder(w.kind != noBoundary, w.enc)
+		w.dz.dict.putEncoder(w.enc)
 	}
 	w.enc = nil
 	return true

@@ -40,13 +40,11 @@ type Dictionary struct {
 	useAs    []string           // the Use-As-Dictionary value ServeHTTP sends
 	etag     []string
 
-	// Encoders primed with this dictionary, one pool for responses and one
-	// for event streams, as in encoderPools: priming costs in proportion to
-	// the dictionary, so an encoder keeps its dictionary while pooled.
-	responses, streams sync.Pool
-	// releasable are stream encoders whose frames carry no checksum, for
-	// dcz streams that release while idle (dcz_stream.go).
-	releasable sync.Pool
+	// Encoders primed with this dictionary, for responses and for event
+	// streams (whose frames carry no checksum, so that a stream can release
+	// while idle: dcz_stream.go), as in encoderPools: priming costs in
+	// proportion to the dictionary, so an encoder keeps it while pooled.
+	responses, releasable sync.Pool
 	// brotli is the dcb side, built only if dcb is used (dcb.go).
 	brotli brotliDictionary
 }
@@ -80,9 +78,6 @@ func newDictionary(raw []byte) *Dictionary {
 	streamWindow := dczWindow(len(raw), zstdStreamWindow)
 	d.responses.New = func() any {
 		return d.newEncoder(zstd.WithWindowSize(responseWindow), zstd.WithEncoderLevel(zstd.SpeedDefault))
-	}
-	d.streams.New = func() any {
-		return d.newEncoder(zstd.WithWindowSize(streamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true))
 	}
 	d.releasable.New = func() any {
 		return d.newEncoder(zstd.WithWindowSize(streamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true), zstd.WithEncoderCRC(false))
@@ -203,14 +198,9 @@ func dczWindow(n, base int) int {
 	return min(max(want, base), limit)
 }
 
-// encoder returns a pooled encoder primed with d writing to dst, from the
-// stream pool if stream.
-func (d *Dictionary) encoder(stream bool, dst io.Writer) *pooledEncoder {
-	pool := &d.responses
-	if stream {
-		pool = &d.streams
-	}
-	e := pool.Get().(*pooledEncoder)
+// encoder returns a pooled response encoder primed with d writing to dst.
+func (d *Dictionary) encoder(dst io.Writer) *pooledEncoder {
+	e := d.responses.Get().(*pooledEncoder)
 	e.out.w = dst
 	e.Reset(&e.out)
 	return e
@@ -232,12 +222,8 @@ func (d *Dictionary) putReleasableEncoder(e *pooledEncoder) {
 	d.releasable.Put(e)
 }
 
-// putEncoder gives back an encoder whose stream was closed.
-func (d *Dictionary) putEncoder(stream bool, e *pooledEncoder) {
+// putEncoder gives back a response encoder whose stream was closed.
+func (d *Dictionary) putEncoder(e *pooledEncoder) {
 	e.out.w = nil
-	if stream {
-		d.streams.Put(e)
-	} else {
-		d.responses.Put(e)
-	}
+	d.responses.Put(e)
 }
