@@ -205,3 +205,35 @@ func TestDczStreamReleasesWhileIdle(t *testing.T) {
 		})
 	}
 }
+
+// TestDczStreamAbandonedOnPanic: a handler that panics mid-stream gets a
+// body that does not end cleanly (no last block: the client sees a
+// truncated frame, not a complete one), and the next stream is whole.
+func TestDczStreamAbandonedOnPanic(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, event(0, "\n"))
+		if r.URL.Query().Has("panic") {
+			panic(http.ErrAbortHandler)
+		}
+		io.WriteString(w, event(1, "\n"))
+	})))
+	resp := get(t, c, "GET", srv.URL+"/events?panic", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	if _, err := io.ReadAll(dczReader(t, resp.Body, raw)); err == nil {
+		t.Error("a stream abandoned by a panic decoded as complete")
+	}
+	resp = get(t, c, "GET", srv.URL+"/events", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	got, err := io.ReadAll(dczReader(t, resp.Body, raw))
+	if err != nil || string(got) != event(0, "\n")+event(1, "\n") {
+		t.Errorf("next stream: %q, %v", got, err)
+	}
+}
