@@ -1,0 +1,153 @@
+package streamzip_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamzip/streamzip"
+)
+
+// Adversarial review of issue 11. Each test demonstrates one way the
+// middleware is still less correct than the same stack without it.
+
+// mustNew builds a middleware or fails the test.
+func mustNew(t *testing.T, opts ...streamzip.Option) func(http.Handler) http.Handler {
+	t.Helper()
+	mw, err := streamzip.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mw
+}
+
+// TestReviewHeadOfCompressedStreamGetsHeaders: a HEAD to an event stream
+// whose handler never flushes (the README's supported "SSE handler that
+// never flushes") gets its headers at the first event in bypass mode, but
+// with CompressEventStreams the HEAD path of writeDecided returns before
+// autoFlush, so the header block sits in net/http's buffer until the stream
+// ends: a HEAD health check of /events hangs. HEAD must carry what GET
+// carries, when GET carries it (RFC 9110 §9.3.2).
+func TestReviewHeadOfCompressedStreamGetsHeaders(t *testing.T) {
+	for name, mw := range map[string]func(http.Handler) http.Handler{
+		"bypass":            streamzip.Middleware,
+		"compressed gzip":   mustNew(t, streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithEncodings("gzip")),
+		"compressed br":     mustNew(t, streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithEncodings("br")),
+		"compressed zstd":   mustNew(t, streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithEncodings("zstd")),
+		"compressed gzip 0": mustNew(t, streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithEncodings("gzip"), streamzip.WithReleaseAfter(0)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			gotHeaders := make(chan struct{})
+			srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, event(0, "\n"))
+				select { // a stream that lives on until the client has what it asked for
+				case <-gotHeaders:
+				case <-time.After(stepTimeout):
+				}
+			})))
+			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout/2)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "HEAD", srv.URL, nil)
+			req.Header.Set("Accept-Encoding", "gzip, br, zstd")
+			resp, err := c.Do(req)
+			close(gotHeaders)
+			if err != nil {
+				t.Fatalf("HEAD of a live event stream: no headers after %v: %v", stepTimeout/2, err)
+			}
+			resp.Body.Close()
+		})
+	}
+}
+
+// TestReviewMultirange206KeepsVary: with an allowlist (Compress, chi's
+// types), a multi-range 206 has Content-Type multipart/byteranges, which
+// is not on the list, so bodylessRules returns identity and the 206 has no
+// Vary, although its 200 (text/html) is encoded and has one. Item 8 /
+// RFC 9110 §15.3.7: the 206 must carry the 200's Vary. The type to judge
+// is the representation's, not the multipart wrapper's.
+func TestReviewMultirange206KeepsVary(t *testing.T) {
+	page := bytes.Repeat([]byte("<p>compressible page</p>\n"), 400)
+	srv, c := newServer(t, streamzip.Compress(5)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"p1"`)
+		http.ServeContent(w, r, "page.html", time.Unix(1e9, 0), bytes.NewReader(page))
+	})))
+	ok := get(t, c, "GET", srv.URL+"/page.html", "gzip")
+	readAll(t, ok)
+	vary := fmt.Sprint(ok.Header.Values("Vary"))
+	if vary != "[Accept-Encoding]" {
+		t.Fatalf("200 Vary %s, want [Accept-Encoding]", vary)
+	}
+	for _, rng := range []string{"bytes=0-99", "bytes=0-9,100-199"} {
+		partial := get(t, c, "GET", srv.URL+"/page.html", "gzip", "Range", rng)
+		if partial.StatusCode != http.StatusPartialContent {
+			t.Fatalf("%s: status %d", rng, partial.StatusCode)
+		}
+		if got := fmt.Sprint(partial.Header.Values("Vary")); got != vary {
+			t.Errorf("Range %s (Content-Type %s): 206 Vary %s, its 200 %s", rng, partial.Header.Get("Content-Type"), got, vary)
+		}
+	}
+}
+
+// TestReviewExplicitIdentityWeightIsNotOverriddenByStar: RFC 9110 §12.5.3:
+// "*" matches only codings not listed. Here identity is listed at q=0.1
+// and gzip at q=0.5, so the client prefers gzip; negotiate takes
+// max(qs[identity], star) and lets "*;q=0.8" raise identity above gzip.
+func TestReviewExplicitIdentityWeightIsNotOverriddenByStar(t *testing.T) {
+	mw := mustNew(t, streamzip.WithEncodings("gzip"))
+	srv, c := newServer(t, mw(serveBytes("application/json", jsonBody(8<<10))))
+	resp := get(t, c, "GET", srv.URL, "gzip;q=0.5, identity;q=0.1, *;q=0.8")
+	if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Errorf("Content-Encoding %q, want gzip (q=0.5 beats identity's explicit q=0.1)", ce)
+	}
+}
+
+// TestReviewEmptyWriteStaysEmpty: item 10 says an empty body must never
+// become 20 bytes of gzip with WithMinSize(0). A Write of zero bytes
+// (w.Write(buf.Bytes()) of an empty buffer, io.WriteString(w, "")) with a
+// declared type still does: the peek path sees len(p) >= limit (0 >= 0)
+// and decides to encode on no body.
+func TestReviewEmptyWriteStaysEmpty(t *testing.T) {
+	mw := mustNew(t, streamzip.WithMinSize(0))
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(nil)
+	})))
+	resp := get(t, c, "GET", srv.URL, "gzip")
+	raw, _ := io.ReadAll(resp.Body)
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" || len(raw) != 0 {
+		t.Errorf("Content-Encoding %q and %d body bytes for an empty body", ce, len(raw))
+	}
+}
+
+// TestReviewCompressibleTypesAreNotArchives: the family match is a bare
+// substring search, so text types whose names merely contain a family
+// are sent uncompressed: "library" contains "rar", OOXML's XML parts
+// contain "openxmlformats", ODF flat XML contains "opendocument", a
+// "zipcode" API type contains "zip". A structured suffix (+json, +xml) or
+// -flat-xml says the body is text; match families as tokens, not
+// substrings.
+func TestReviewCompressibleTypesAreNotArchives(t *testing.T) {
+	body := jsonBody(8 << 10)
+	for _, mt := range []string{
+		"application/vnd.acme.library+json",
+		"application/x-shared-library-la",
+		"application/vnd.openxmlformats-package.relationships+xml",
+		"application/vnd.oasis.opendocument.text-flat-xml",
+		"application/vnd.acme.zipcode+json",
+		"application/vnd.acme.archived-orders+json",
+	} {
+		srv, c := newServer(t, streamzip.Middleware(serveBytes(mt, body)))
+		if ce := get(t, c, "GET", srv.URL, "gzip").Header.Get("Content-Encoding"); ce != "gzip" {
+			t.Errorf("%s: Content-Encoding %q, want gzip (it is text)", mt, ce)
+		}
+	}
+}
+
+// keep strings imported for later probes.
+var _ = strings.Repeat
