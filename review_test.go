@@ -1,10 +1,12 @@
 package streamzip_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -151,3 +153,100 @@ func TestReviewCompressibleTypesAreNotArchives(t *testing.T) {
 
 // keep strings imported for later probes.
 var _ = strings.Repeat
+
+// unwrapLogger is the wrapper Go 1.20 recommends: it embeds the writer and
+// offers Unwrap, leaving Flush and Hijack to http.ResponseController.
+type unwrapLogger struct {
+	http.ResponseWriter
+	status int
+}
+
+func (l *unwrapLogger) WriteHeader(code int)        { l.status = code; l.ResponseWriter.WriteHeader(code) }
+func (l *unwrapLogger) Unwrap() http.ResponseWriter { return l.ResponseWriter }
+
+func rawExchange(t *testing.T, addr, request string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(stepTimeout))
+	io.WriteString(conn, request)
+	got, _ := io.ReadAll(conn)
+	return string(got)
+}
+
+// hijackThenTail is a CONNECT-proxy-like handler: it sets a status (and
+// optionally writes a body), takes the connection with hijack, and writes
+// a raw tail on it.
+func hijackThenTail(t *testing.T, body []byte, hijack func(http.ResponseWriter) (net.Conn, *bufio.ReadWriter, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body != nil {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write(body)
+		} else {
+			w.WriteHeader(http.StatusOK)
+		}
+		conn, brw, err := hijack(w)
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("raw tail")
+		brw.Flush()
+	})
+}
+
+// TestReviewControllerHijackCommitsStatus: under a logger written the
+// Go 1.20 way (embeds the writer, offers Unwrap, no Hijack), streamzip's
+// writer has no Hijack method but has Unwrap, so
+// http.ResponseController(w).Hijack() walks past streamzip to net/http and
+// streamzip's hijack (which commits a pending status, as net/http does and
+// CONNECT proxies rely on) never runs: the client never gets its
+// "HTTP/1.1 200", and at return streamzip writes a header on the hijacked
+// connection (net/http logs it). Without streamzip the status arrives.
+func TestReviewControllerHijackCommitsStatus(t *testing.T) {
+	h := hijackThenTail(t, nil, func(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter, error) {
+		return http.NewResponseController(w).Hijack()
+	})
+	for name, stack := range map[string]http.Handler{
+		"without streamzip": &loggerHandler{h},
+		"with streamzip":    &loggerHandler{streamzip.Middleware(h)},
+	} {
+		srv, _ := newServer(t, stack)
+		got := rawExchange(t, srv.Listener.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+		if !strings.HasPrefix(got, "HTTP/1.1 200") || !strings.HasSuffix(got, "raw tail") {
+			t.Errorf("%s: client read %q, want the 200 status line then the raw tail", name, got)
+		}
+	}
+}
+
+type loggerHandler struct{ next http.Handler }
+
+func (l *loggerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.next.ServeHTTP(&unwrapLogger{ResponseWriter: w}, r)
+}
+
+// TestReviewHijackAfterEncodedBodyLosesNothing: the body written before a
+// Hijack reaches the client without streamzip (net/http flushes it before
+// handing over the connection). Once streamzip encodes, the compressed
+// bytes still inside the encoder are dropped by hijack (releaseEncoder):
+// the client gets "Content-Encoding: gzip" and then only the raw tail.
+// Every byte the handler wrote must arrive.
+func TestReviewHijackAfterEncodedBodyLosesNothing(t *testing.T) {
+	body := bytes.Repeat([]byte("body "), 1000)
+	h := hijackThenTail(t, body, func(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter, error) {
+		return w.(http.Hijacker).Hijack()
+	})
+	srv, _ := newServer(t, streamzip.Middleware(h))
+	got := rawExchange(t, srv.Listener.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+	head, rest, _ := strings.Cut(got, "\r\n\r\n")
+	if !strings.Contains(head, "Content-Encoding: gzip") {
+		t.Fatalf("not encoded: %q", head)
+	}
+	if rest == "raw tail" {
+		t.Errorf("the %d body bytes written before Hijack never left the encoder: the client read only %q after the headers", len(body), rest)
+	}
+}
