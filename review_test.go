@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -248,5 +249,59 @@ func TestReviewHijackAfterEncodedBodyLosesNothing(t *testing.T) {
 	}
 	if rest == "raw tail" {
 		t.Errorf("the %d body bytes written before Hijack never left the encoder: the client read only %q after the headers", len(body), rest)
+	}
+}
+
+// TestReviewSharedHeaderValuesAreNotMutable: Content-Encoding, Vary,
+// X-Accel-Buffering and Incremental are set to package-level slices shared
+// by every response (len == cap guards only Add). http.Header gives the
+// handler's stack those slices: a wrapper that edits values in place once
+// the response is written (a logger masking values, a normaliser) is
+// harmless without streamzip, but here it rewrites the package's copy, and
+// every later response of the process carries the edited value: a
+// Content-Encoding no client can decode. Give each response its own value
+// slices (or document and test that in-place edits are unsupported).
+func TestReviewSharedHeaderValuesAreNotMutable(t *testing.T) {
+	masking := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			for _, vs := range w.Header() { // after the response went out: log, masked
+				for i := range vs {
+					vs[i] = "***"
+				}
+			}
+		})
+	}
+	srv, c := newServer(t, masking(streamzip.Middleware(serveBytes("application/json", jsonBody(8<<10)))))
+	for i := range 2 {
+		resp := get(t, c, "GET", srv.URL, "gzip")
+		if ce, vary := resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"); ce != "gzip" || vary != "Accept-Encoding" {
+			t.Errorf("request %d: Content-Encoding %q, Vary %q; want gzip, Accept-Encoding", i, ce, vary)
+		}
+	}
+}
+
+// TestReviewSuperfluousWriteHeaderNamesTheHandler: net/http's
+// "superfluous response.WriteHeader call from X" names the handler line
+// that made the second call, so the developer can fix it. streamzip now
+// replays the call from its own writeHeader (decision.go), and the log
+// names streamzip instead: the diagnostic is gone. Log it at the time of
+// the call with the handler's frame (the server's ErrorLog is in the
+// request context under http.ServerContextKey).
+func TestReviewSuperfluousWriteHeaderNamesTheHandler(t *testing.T) {
+	var logs syncBuffer
+	srv, c := newServer(t, streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "small body")
+	})))
+	srv.Config.ErrorLog = log.New(&logs, "", 0)
+	readAll(t, get(t, c, "GET", srv.URL, "gzip"))
+	deadline := time.Now().Add(stepTimeout)
+	for !strings.Contains(logs.String(), "superfluous") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := logs.String(); !strings.Contains(got, "TestReviewSuperfluousWriteHeaderNamesTheHandler") {
+		t.Errorf("net/http logged %q: it should name the handler that called WriteHeader twice", got)
 	}
 }
