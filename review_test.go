@@ -305,3 +305,31 @@ func TestReviewSuperfluousWriteHeaderNamesTheHandler(t *testing.T) {
 		t.Errorf("net/http logged %q: it should name the handler that called WriteHeader twice", got)
 	}
 }
+
+// TestReviewIdentityCodedStreamStillFlushedPerEvent: an event stream whose
+// handler states "Content-Encoding: identity" (a common way to tell
+// proxies and middleware "do not compress this") is plain text, exactly
+// like a no-transform stream, which streamzip still flushes per event. But
+// rules() returns on hasContentEncoding before it sets w.kind, so the
+// stream gets no per-event flush and no X-Accel-Buffering: a handler that
+// relies on the auto flush (README's "SSE handler that never flushes")
+// has its events held back. Classify the stream before the
+// Content-Encoding rule (scan only when the coding is identity).
+func TestReviewIdentityCodedStreamStillFlushedPerEvent(t *testing.T) {
+	l := newLockstep(3)
+	srv, c := newServer(t, streamzip.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "identity")
+		for k := 0; k < l.Events; k++ {
+			io.WriteString(w, event(k, "\n"))
+			if err := l.WaitAck(k); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})))
+	resp := get(t, c, "GET", srv.URL, "gzip")
+	if err := l.Run(resp); err != nil {
+		t.Errorf("events held back: %v", err)
+	}
+}
