@@ -32,7 +32,6 @@ type responseWriter struct {
 	req *http.Request // for the 304 and 206 rules: path and If-None-Match
 
 	status       int  // 0 until WriteHeader, explicit or implied by Write/Flush
-	superfluous  int  // a second WriteHeader status before the decision, replayed after it
 	lateDecision bool // decided after the handler's WriteHeader (on body, flush or return)
 	head         bool
 	state        writerState
@@ -43,6 +42,8 @@ type responseWriter struct {
 	accept       []string // Accept-Encoding, negotiated only if the rules get that far
 	coding       coding   // negotiated for ordinary responses, once negotiated is set
 	negotiated   bool
+
+	values headerValues // what the header values the middleware sets point into
 
 	buf    *[]byte // decision buffer from m.bufs, nil when not buffering
 	enc    *pooledEncoder
@@ -78,8 +79,8 @@ func (w *responseWriter) WriteHeader(code int) {
 	if w.status != 0 {
 		if w.state != stateUndecided {
 			w.rw.WriteHeader(code) // let net/http report the superfluous call
-		} else if w.superfluous == 0 {
-			w.superfluous = code // reported when the decision sends the status
+		} else {
+			logSuperfluousWriteHeader(w.req) // net/http cannot see it yet
 		}
 		return
 	}
@@ -103,6 +104,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		if w.state != stateUndecided {
 			return w.writeDecided(p)
 		}
+	}
+	if len(p) == 0 {
+		return 0, nil // nothing to decide on: an empty body stays empty
 	}
 	// Buffer up to the limit, decide once it is reached, write the rest
 	// through the decided path: the buffer never grows past the limit.
@@ -167,7 +171,7 @@ func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
 	case w.stream != nil:
 		return w.stream.write(p, ends)
 	case w.state == stateEncoding && w.enc == nil:
-		return len(p), nil // HEAD: the headers say what GET would send, no body
+		n = len(p) // HEAD: the headers say what GET would send, no body
 	case w.state == stateEncoding:
 		n, err = w.enc.Write(p)
 	default:
