@@ -2,7 +2,6 @@ package frameworks_test
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -176,7 +175,7 @@ func TestEchoV5GzipSwap(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !errors.Is(herr, lockstep.ErrHeldBack) {
+			if !lockstep.HeldBack(err, herr) {
 				t.Fatalf("control streamed: client %v, handler %v; it should hold events back", err, herr)
 			}
 		})

@@ -43,7 +43,13 @@ func New(n int) *Exchange {
 // for the client's ack before the next. Its outcome is returned and kept
 // for HandlerResult.
 func (x *Exchange) Serve(ctx context.Context, write func(k int) error) error {
-	err := x.serve(ctx, write)
+	return x.Finish(x.serve(ctx, write))
+}
+
+// Finish records the handler's outcome for HandlerResult and returns it,
+// for handlers that drive the events themselves (gin's c.Stream) and call
+// WaitAck on their own.
+func (x *Exchange) Finish(err error) error {
 	select {
 	case x.result <- err:
 	default: // served twice: the first outcome stands
@@ -61,6 +67,14 @@ func (x *Exchange) serve(ctx context.Context, write func(k int) error) error {
 		}
 	}
 	return nil
+}
+
+// HeldBack reports whether a negative control failed as it should: both
+// sides failed, and one of them waited out the step for an event. Which
+// side notices first depends on when each started its clock.
+func HeldBack(client, handler error) bool {
+	return client != nil && handler != nil &&
+		(errors.Is(client, ErrHeldBack) || errors.Is(handler, ErrHeldBack))
 }
 
 // HandlerResult waits for Serve's outcome: nil when every event was acked
@@ -99,8 +113,10 @@ func (x *Exchange) WaitAck(ctx context.Context, k int) error {
 func (x *Exchange) Run(next func() (int, error), stop func()) error {
 	got := make(chan int)
 	fail := make(chan error, 1)
+	quit := make(chan struct{})
 	readerDone := make(chan struct{})
 	defer func() {
+		close(quit) // a reader that decoded an event late stops sending
 		select {
 		case <-readerDone:
 		case <-time.After(x.Step):
@@ -116,7 +132,11 @@ func (x *Exchange) Run(next func() (int, error), stop func()) error {
 				fail <- err
 				return
 			}
-			got <- k
+			select {
+			case got <- k:
+			case <-quit:
+				return
+			}
 		}
 	}()
 	for k := 0; k < x.Events; k++ {
