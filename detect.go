@@ -63,6 +63,12 @@ func alreadyCompressed(mt string) bool {
 		if len(sub) >= 4 && strings.EqualFold(sub[:4], "grpc") {
 			return true // application/grpc, application/grpc+proto, grpc-web…
 		}
+		if len(sub) >= 8 && strings.EqualFold(sub[:8], "connect+") {
+			// Connect streams (application/connect+proto, +json) compress
+			// each message in its envelope; the protocol has no place for
+			// a Content-Encoding of the whole stream.
+			return true
+		}
 		for _, s := range compressedApplicationSubtypes {
 			if strings.EqualFold(sub, s) {
 				return true
