@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/streamzip/streamzip => ../
 
 require (
+	connectrpc.com/connect v1.21.1
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/labstack/echo/v5 v5.4.6
 	github.com/streamzip/streamzip v0.0.0-00010101000000-000000000000
@@ -24,4 +25,5 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
 )
