@@ -76,7 +76,7 @@ func wantEncoding(t *testing.T, resp *http.Response, want string) {
 func ginApp(t *testing.T, zip gin.HandlerFunc, routes func(*gin.Engine)) *gin.Engine {
 	t.Helper()
 	r := gin.New()
-	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
 	r.Use(zip)
 	routes(r)
 	return r

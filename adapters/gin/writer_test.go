@@ -77,17 +77,18 @@ func TestStatusAndSizeAreTheHandlers(t *testing.T) {
 	body := strings.Repeat("compressible text ", 1000)
 	for _, accept := range []string{"gzip", ""} {
 		t.Run("Accept-Encoding "+accept, func(t *testing.T) {
-			var before, after, outer figures
+			seen := make(chan [3]figures, 1) // before and after writing, in the outer middleware
 			r := gin.New()
 			r.Use(func(c *gin.Context) {
 				c.Next()
-				outer = figuresOf(c.Writer)
+				f := c.MustGet("figures").([2]figures)
+				seen <- [3]figures{f[0], f[1], figuresOf(c.Writer)}
 			})
 			r.Use(newZip(t))
 			r.GET("/", func(c *gin.Context) {
-				before = figuresOf(c.Writer)
+				before := figuresOf(c.Writer)
 				c.Data(http.StatusCreated, "text/plain", []byte(body))
-				after = figuresOf(c.Writer)
+				c.Set("figures", [2]figures{before, figuresOf(c.Writer)})
 			})
 			srv, c := serve(t, r)
 			resp := get(t, c, srv.URL, accept)
@@ -100,6 +101,8 @@ func TestStatusAndSizeAreTheHandlers(t *testing.T) {
 			if resp.StatusCode != http.StatusCreated {
 				t.Errorf("status %d", resp.StatusCode)
 			}
+			f := <-seen
+			before, after, outer := f[0], f[1], f[2]
 			if want := (figures{http.StatusOK, -1, false}); before != want {
 				t.Errorf("before writing: %+v, want %+v", before, want)
 			}
@@ -170,13 +173,14 @@ func TestStatusOnlyResponses(t *testing.T) {
 // and leaves that body intact.
 func TestLateResponses(t *testing.T) {
 	body := strings.Repeat("compressible text ", 1000)
-	var lateErr error
+	lateErr := make(chan error, 1)
 	r := gin.New()
-	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
 	r.Use(func(c *gin.Context) {
 		c.Next()
 		if c.Writer.Written() {
-			_, lateErr = c.Writer.WriteString("appended")
+			_, err := c.Writer.WriteString("appended")
+			lateErr <- err
 			return
 		}
 		c.JSON(http.StatusBadGateway, gin.H{"error": "upstream said nothing"})
@@ -200,7 +204,7 @@ func TestLateResponses(t *testing.T) {
 	if got := decodedBody(t, resp); got != body {
 		t.Errorf("/body: a late write changed the compressed body")
 	}
-	if lateErr == nil {
+	if err := <-lateErr; err == nil {
 		t.Error("/body: a write after the compressed body ended succeeded")
 	}
 }
@@ -208,7 +212,7 @@ func TestLateResponses(t *testing.T) {
 // TestHijack: a handler takes the connection over before writing, as
 // WebSocket libraries do; after a body byte it may not, as in gin.
 func TestHijack(t *testing.T) {
-	var afterBody error
+	afterBody := make(chan error, 1)
 	srv, c := serve(t, ginApp(t, newZip(t), func(r *gin.Engine) {
 		r.GET("/hijack", func(c *gin.Context) {
 			conn, brw, err := c.Writer.Hijack()
@@ -222,7 +226,8 @@ func TestHijack(t *testing.T) {
 		})
 		r.GET("/late", func(c *gin.Context) {
 			c.String(http.StatusOK, "body first")
-			_, _, afterBody = c.Writer.Hijack()
+			_, _, err := c.Writer.Hijack()
+			afterBody <- err
 		})
 	}))
 	resp := get(t, c, srv.URL+"/hijack", "gzip")
@@ -231,7 +236,7 @@ func TestHijack(t *testing.T) {
 	}
 	resp = get(t, c, srv.URL+"/late", "gzip")
 	_ = decodedBody(t, resp)
-	if afterBody == nil {
+	if err := <-afterBody; err == nil {
 		t.Error("hijack after a body byte succeeded")
 	}
 }
@@ -273,14 +278,20 @@ func TestClientGoneEndsStream(t *testing.T) {
 func TestPusherAndController(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
-			var hasPusher, ginHasPusher bool
-			var deadlineErr error
+			type seen struct {
+				hasPusher, ginHasPusher bool
+				deadlineErr             error
+			}
+			got := make(chan seen, 1)
 			r := gin.New()
-			r.Use(func(c *gin.Context) { ginHasPusher = c.Writer.Pusher() != nil })
+			r.Use(func(c *gin.Context) { c.Set("ginHasPusher", c.Writer.Pusher() != nil) })
 			r.Use(newZip(t))
 			r.GET("/", func(c *gin.Context) {
-				hasPusher = c.Writer.Pusher() != nil
-				deadlineErr = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(time.Minute))
+				got <- seen{
+					hasPusher:    c.Writer.Pusher() != nil,
+					ginHasPusher: c.GetBool("ginHasPusher"),
+					deadlineErr:  http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(time.Minute)),
+				}
 				c.String(http.StatusOK, "ok")
 			})
 			srv := httptest.NewUnstartedServer(r)
@@ -296,11 +307,12 @@ func TestPusherAndController(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if hasPusher != ginHasPusher || hasPusher != h2 {
-				t.Errorf("Pusher present: %v through the adapter, %v in gin's own writer, want %v", hasPusher, ginHasPusher, h2)
+			s := <-got
+			if s.hasPusher != s.ginHasPusher || s.hasPusher != h2 {
+				t.Errorf("Pusher present: %v through the adapter, %v in gin's own writer, want %v", s.hasPusher, s.ginHasPusher, h2)
 			}
-			if deadlineErr != nil {
-				t.Errorf("SetWriteDeadline through the adapter: %v", deadlineErr)
+			if s.deadlineErr != nil {
+				t.Errorf("SetWriteDeadline through the adapter: %v", s.deadlineErr)
 			}
 		})
 	}
