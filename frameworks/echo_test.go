@@ -115,18 +115,18 @@ func TestEchoV4JSONIsCompressed(t *testing.T) {
 }
 
 // TestEchoV4ReturnedErrorsReachTheClient: echo renders a returned error
-// (and its own 404) after the middleware chain returned; the error page
+// (and its own 404) after the middleware chain returned, and Recover set
+// up before streamzip renders a panic's 500 after streamzip unwound; each
 // arrives as it would without streamzip.
 func TestEchoV4ReturnedErrorsReachTheClient(t *testing.T) {
-	e := echoApp(echoStreamzip(t), func(e *echo.Echo) {
+	recoverFirst := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
+	e := echoApp(recoverFirst, func(e *echo.Echo) {
+		e.Use(echoStreamzip(t))
 		e.GET("/teapot", func(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusTeapot, "short and stout")
 		})
 		e.GET("/panic", func(c echo.Context) error { panic("boom") })
 	})
-	// Recover outside streamzip, as e.Use(middleware.Recover()) before
-	// streamzip would put it.
-	e.Pre(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	srv, c := serve(t, e)
 	for _, tc := range []struct {
 		path string

@@ -107,13 +107,14 @@ func TestEchoV5JSONIsCompressed(t *testing.T) {
 
 // TestEchoV5ReturnedErrorsReachTheClient is TestEchoV4ReturnedErrorsReachTheClient on echo v5.
 func TestEchoV5ReturnedErrorsReachTheClient(t *testing.T) {
-	e := echoV5App(echoV5Streamzip(t), func(e *echo.Echo) {
+	recoverFirst := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
+	e := echoV5App(recoverFirst, func(e *echo.Echo) {
+		e.Use(echoV5Streamzip(t))
 		e.GET("/teapot", func(c *echo.Context) error {
 			return echo.NewHTTPError(http.StatusTeapot, "short and stout")
 		})
 		e.GET("/panic", func(c *echo.Context) error { panic("boom") })
 	})
-	e.Pre(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	srv, c := serve(t, e)
 	for _, tc := range []struct {
 		path string
