@@ -64,7 +64,11 @@ func alreadyCompressed(mt string) bool {
 	case strings.EqualFold(top, "font"):
 		return strings.EqualFold(sub, "woff") || strings.EqualFold(sub, "woff2")
 	case strings.EqualFold(top, "application"):
+		// Connect streams (application/connect+proto, +json) compress each
+		// message in its envelope; the protocol has no place for a
+		// Content-Encoding of the whole stream.
 		return hasPrefixFold(sub, "grpc") || // application/grpc, grpc+proto, grpc-web…
+			hasPrefixFold(sub, "connect+") ||
 			namesCompressedFamily(sub)
 	}
 	return false

@@ -16,6 +16,11 @@ const (
 	stateEncoding                     // writing through an encoder
 	stateHijacked                     // the handler took the connection
 	stateDone                         // the handler returned
+	// stateLate: the handler returned (or panicked) having written
+	// nothing. Frameworks that render a returned error after the
+	// middleware chain (echo's HTTPErrorHandler) write then: their
+	// response passes through untouched, as it would without streamzip.
+	stateLate
 )
 
 // errWriteAfterDone is returned for writes after the handler returned,
@@ -70,6 +75,10 @@ func (w *responseWriter) Header() http.Header { return w.rw.Header() }
 // alone are enough (a skip rule, a known Content-Length, an event stream).
 // Informational 1xx responses are forwarded as they come.
 func (w *responseWriter) WriteHeader(code int) {
+	if w.state == stateLate {
+		w.rw.WriteHeader(code)
+		return
+	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		if w.status == 0 {
 			w.rw.WriteHeader(code)
@@ -98,6 +107,8 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return 0, http.ErrHijacked
 	case stateDone:
 		return 0, errWriteAfterDone
+	case stateLate:
+		return w.rw.Write(p)
 	}
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
@@ -228,6 +239,8 @@ func (w *responseWriter) FlushError() error {
 		return http.ErrHijacked
 	case stateDone:
 		return errWriteAfterDone
+	case stateLate:
+		return flushUnderlying(w.rw)
 	}
 	return w.flushDecided()
 }
@@ -249,9 +262,10 @@ func (w *responseWriter) finish() {
 	switch w.state {
 	case stateUndecided:
 		if w.status == 0 && w.buffered() == 0 {
-			// Nothing was written: net/http sends its implicit 200 itself.
+			// Nothing was written: net/http sends its implicit 200 itself,
+			// unless a framework writes its response late.
 			w.releaseBuffer()
-			w.state = stateDone
+			w.state = stateLate
 			return
 		}
 		if w.status == 0 {
@@ -278,6 +292,10 @@ func (w *responseWriter) finish() {
 // abandon ends the response after a handler panic: nothing more is
 // written, and the encoder is left to the garbage collector.
 func (w *responseWriter) abandon() {
+	if w.state == stateUndecided && w.status == 0 && w.buffered() == 0 {
+		w.state = stateLate // a recovering framework may still send its 500
+		return
+	}
 	if w.stream != nil {
 		w.stream.abandon()
 		w.stream = nil
