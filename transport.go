@@ -72,6 +72,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections closes the idle connections of the wrapped
+// RoundTripper when it has that method, so http.Client's
+// CloseIdleConnections reaches through the Transport.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // acceptEncodingValue is shared by every request: http.Transport only
 // reads header values.
 var acceptEncodingValue = []string{TransportAcceptEncoding}

@@ -536,3 +536,21 @@ func TestTransportLockstepDetectsReadAhead(t *testing.T) {
 		t.Error("the client acked an event held back below the decoder")
 	}
 }
+
+// idleCounter counts CloseIdleConnections calls.
+type idleCounter struct {
+	http.RoundTripper
+	closed int
+}
+
+func (c *idleCounter) CloseIdleConnections() { c.closed++ }
+
+// TestTransportForwardsCloseIdleConnections: http.Client's
+// CloseIdleConnections reaches the wrapped transport.
+func TestTransportForwardsCloseIdleConnections(t *testing.T) {
+	inner := &idleCounter{}
+	(&http.Client{Transport: streamzip.Transport(inner)}).CloseIdleConnections()
+	if inner.closed != 1 {
+		t.Fatalf("wrapped CloseIdleConnections called %d times, want 1", inner.closed)
+	}
+}
