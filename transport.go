@@ -59,7 +59,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if out.Header == nil {
 		out.Header = make(http.Header, 1)
 	}
-	out.Header["Accept-Encoding"] = acceptEncodingValue
+	// A fresh value slice: a RoundTripper below may edit the header.
+	out.Header.Set("Accept-Encoding", TransportAcceptEncoding)
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
 		return resp, err
@@ -80,10 +81,6 @@ func (t *transport) CloseIdleConnections() {
 		c.CloseIdleConnections()
 	}
 }
-
-// acceptEncodingValue is shared by every request: http.Transport only
-// reads header values.
-var acceptEncodingValue = []string{TransportAcceptEncoding}
 
 // mayAdvertise reports whether the Transport may add its Accept-Encoding:
 // the caller did not set one (even empty: an empty value means identity
