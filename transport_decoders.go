@@ -61,17 +61,53 @@ func putStreamDecoder(c clientCoding, d streamDecoder) {
 // no more, and filling it never blocks once a byte is there (one Read of
 // the body per fill). The inflater returns what it has decoded at every
 // sync flush marker, which is what a flushing gzip writer emits.
+//
+// gzip.Reader's own multistream mode reads the next member's header
+// before it returns the end of the previous member, which would hold an
+// event back until the next one arrives on a stream that sends a member
+// per event; members are chained here instead, the next header read only
+// when the caller asks for more.
 type gzipDecoder struct {
-	in bufio.Reader
-	zr gzip.Reader
+	in         bufio.Reader
+	zr         gzip.Reader
+	memberDone bool // the last member ended; another may follow
 }
 
 func (d *gzipDecoder) reset(body io.Reader) error {
 	d.in.Reset(body)
-	return d.zr.Reset(&d.in)
+	d.memberDone = false
+	return d.nextMember()
 }
 
-func (d *gzipDecoder) Read(p []byte) (int, error) { return d.zr.Read(p) }
+// nextMember reads a member's header: io.EOF when the body ended cleanly
+// instead.
+func (d *gzipDecoder) nextMember() error {
+	if err := d.zr.Reset(&d.in); err != nil {
+		return err
+	}
+	d.zr.Multistream(false)
+	return nil
+}
+
+func (d *gzipDecoder) Read(p []byte) (int, error) {
+	for {
+		if d.memberDone {
+			if err := d.nextMember(); err != nil {
+				return 0, err
+			}
+			d.memberDone = false
+		}
+		n, err := d.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		// The member ended and its CRC and length matched.
+		d.memberDone = true
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
 
 func (d *gzipDecoder) unbind() { d.in.Reset(nil) }
 

@@ -2,6 +2,7 @@ package streamzip_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/streamzip/streamzip"
 )
 
@@ -552,5 +554,92 @@ func TestTransportForwardsCloseIdleConnections(t *testing.T) {
 	(&http.Client{Transport: streamzip.Transport(inner)}).CloseIdleConnections()
 	if inner.closed != 1 {
 		t.Fatalf("wrapped CloseIdleConnections called %d times, want 1", inner.closed)
+	}
+}
+
+// TestTransportStreamsOneMemberPerEvent: a server that encodes each event
+// as its own gzip member or zstd frame (concatenation is one valid body)
+// is read in lockstep too: the end of a member is returned before the next
+// member's header has arrived.
+func TestTransportStreamsOneMemberPerEvent(t *testing.T) {
+	for _, tc := range []struct {
+		coding string
+		encode func(string) []byte
+	}{
+		{"gzip", func(s string) []byte {
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			io.WriteString(zw, s)
+			zw.Close()
+			return b.Bytes()
+		}},
+		{"zstd", func(s string) []byte {
+			zw, err := zstd.NewWriter(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zw.Close()
+			return zw.EncodeAll([]byte(s), nil)
+		}},
+	} {
+		t.Run(tc.coding, func(t *testing.T) {
+			l := newLockstep(5)
+			srv, base := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				w.Header().Set("Content-Encoding", tc.coding)
+				for k := range l.events {
+					w.Write(tc.encode(event(k, "\n")))
+					w.(http.Flusher).Flush()
+					if err := l.waitAck(k); err != nil {
+						t.Errorf("handler: %v", err)
+						return
+					}
+				}
+			}))
+			c, _ := transportClient(base)
+			resp := get(t, c, "GET", srv.URL, "")
+			checkDecodedHeaders(t, resp)
+			if err := l.run(resp); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// trickle returns one byte per Read, as a slow network might.
+type trickle struct{ r io.Reader }
+
+func (t trickle) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return t.r.Read(p)
+}
+
+// trickleTransport answers with an encoded body delivered byte by byte.
+type trickleTransport struct{ memoryTransport }
+
+func (m trickleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, _ := m.memoryTransport.RoundTrip(req)
+	resp.Body = io.NopCloser(trickle{bytes.NewReader(m.body)})
+	return resp, nil
+}
+
+// TestTransportDecodesByteByByteArrival: every decoder copes with a body
+// that arrives one byte per Read, headers and blocks split anywhere.
+func TestTransportDecodesByteByByteArrival(t *testing.T) {
+	for _, coding := range []string{"gzip", "br", "zstd"} {
+		t.Run(coding, func(t *testing.T) {
+			c := &http.Client{Transport: streamzip.Transport(trickleTransport{memoryTransport{coding, encodeBody(t, coding, bigBody)}})}
+			resp, err := c.Get("http://in.memory/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || string(b) != bigBody {
+				t.Fatalf("%d bytes, %v; want the %d-byte body", len(b), err, len(bigBody))
+			}
+		})
 	}
 }
