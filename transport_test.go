@@ -643,3 +643,48 @@ func TestTransportDecodesByteByByteArrival(t *testing.T) {
 		})
 	}
 }
+
+// TestGoTransportHoldsMemberPerEventGzip is the control for
+// TestTransportStreamsOneMemberPerEvent: Go's own transparent gzip
+// (compress/gzip in multistream mode) reads the next member's header
+// before it returns the end of the current one, so an event sent as one
+// gzip member stays held until the next arrives. If a Go release changes
+// that, this test says so, and README's Client section should follow.
+func TestGoTransportHoldsMemberPerEventGzip(t *testing.T) {
+	stop := make(chan struct{})
+	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		io.WriteString(zw, event(0, "\n"))
+		zw.Close()
+		w.Write(b.Bytes())
+		w.(http.Flusher).Flush()
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	c := &http.Client{Transport: &http.Transport{}} // asks for gzip and decodes it
+	defer c.CloseIdleConnections()
+	resp := get(t, c, "GET", srv.URL, "")
+	if !resp.Uncompressed {
+		t.Fatal("http.Transport did not decode the gzip body")
+	}
+	got := make(chan error, 1) // buffered: the reader never blocks on it
+	go func() {
+		_, err := newEventReader(resp.Body).next()
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		close(stop)
+		t.Fatalf("Go's transparent gzip returned the member before the next header arrived (err %v); README's Client section says it does not", err)
+	case <-time.After(500 * time.Millisecond): // the control must wait it out
+	}
+	resp.Body.Close()
+	close(stop)
+	<-got
+	t.Log("Go's transparent gzip held the member back, as documented")
+}
