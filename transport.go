@@ -11,9 +11,9 @@ import (
 const TransportAcceptEncoding = "zstd, br, gzip"
 
 // Transport returns an http.RoundTripper that asks for compressed
-// responses and hands back decoded ones, streaming: every byte of a
-// response body is readable as soon as the bytes that encode it have
-// arrived, so a compressed event stream (for example one sent by this
+// responses and hands back decoded ones, streaming: what a server flushed
+// is readable as soon as it has arrived, nothing is held back waiting for
+// more input, so a compressed event stream (for example one sent by this
 // package's middleware with CompressEventStreams) yields each event the
 // moment it is received. It wraps rt, or http.DefaultTransport when rt is
 // nil. Use it as an http.Client's Transport.
