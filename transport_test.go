@@ -74,16 +74,16 @@ func TestTransportStreamsEventsInLockstep(t *testing.T) {
 		}
 		for _, h2 := range []bool{false, true} {
 			for _, split := range []struct {
-				name string
-				f    func(string) []string
-			}{{"whole", whole}, {"byte-by-byte", byteByByte}} {
+				name  string
+				bytes bool
+			}{{"whole", false}, {"byte-by-byte", true}} {
 				name := tc.name + "/http1/" + split.name
 				if h2 {
 					name = tc.name + "/http2/" + split.name
 				}
 				t.Run(name, func(t *testing.T) {
 					l := newLockstep(5)
-					h := mw(sseHandler(t, l, "\n", split.f, noFlush))
+					h := mw(eventsHandler(t, l, split.bytes))
 					srv, base := newServer(t, h)
 					if h2 {
 						srv, base = newTLSServer(t, h)
@@ -102,6 +102,33 @@ func TestTransportStreamsEventsInLockstep(t *testing.T) {
 						t.Fatal(err)
 					}
 				})
+			}
+		}
+	}
+}
+
+// eventsHandler writes l.events events, whole or one byte per Write,
+// never flushing (streamzip flushes at every event boundary), and waits
+// for the client's ack after each.
+func eventsHandler(t *testing.T, l *lockstep, byteByByte bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		for k := range l.events {
+			ev := event(k, "\n")
+			parts := []string{ev}
+			if byteByByte {
+				parts = strings.Split(ev, "")
+			}
+			for _, part := range parts {
+				if _, err := io.WriteString(w, part); err != nil {
+					t.Errorf("write event %d: %v", k, err)
+					return
+				}
+			}
+			if err := l.waitAck(k); err != nil {
+				t.Errorf("handler: %v", err)
+				return
 			}
 		}
 	}
