@@ -38,6 +38,9 @@ func (b *decodingBody) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
+	if len(p) == 0 {
+		return 0, nil // never block (brotli would read the body) for nothing
+	}
 	if b.dec == nil {
 		dec := getStreamDecoder(b.coding)
 		if err := dec.reset(b.body); err != nil {
