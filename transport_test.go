@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -715,3 +716,110 @@ func TestGoTransportHoldsMemberPerEventGzip(t *testing.T) {
 	<-got
 	t.Log("Go's transparent gzip held the member back, as documented")
 }
+
+// flushedStream encodes events with one writer flush per event, as a
+// streaming server does, and returns the bytes of each flush.
+func flushedStream(t *testing.T, coding string, events int) [][]byte {
+	t.Helper()
+	var out bytes.Buffer
+	var w interface {
+		io.Writer
+		Flush() error
+		Close() error
+	}
+	switch coding {
+	case "gzip":
+		w = gzip.NewWriter(&out)
+	case "zstd":
+		zw, err := zstd.NewWriter(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w = zw
+	default:
+		t.Fatalf("no writer for %s", coding)
+	}
+	var flushes [][]byte
+	for k := range events {
+		io.WriteString(w, event(k, "\n"))
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		flushes = append(flushes, bytes.Clone(out.Bytes()))
+		out.Reset()
+	}
+	w.Close()
+	return append(flushes, bytes.Clone(out.Bytes()))
+}
+
+// flushReader returns one flush per Read, as a socket returns a flushed
+// event once it has arrived.
+type flushReader struct{ rest [][]byte }
+
+func (f *flushReader) Read(p []byte) (int, error) {
+	for len(f.rest) > 0 && len(f.rest[0]) == 0 {
+		f.rest = f.rest[1:]
+	}
+	if len(f.rest) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.rest[0])
+	f.rest[0] = f.rest[0][n:]
+	return n, nil
+}
+
+// TestTransportDecodingAllocatesNothingPerEvent: with warm pools, a
+// gzip or zstd stream costs the same allocations whether it carries one
+// event or 200 (the response and its body wrapper, nothing per event).
+func TestTransportDecodingAllocatesNothingPerEvent(t *testing.T) {
+	if streamzip.RaceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items on purpose")
+	}
+	for _, coding := range []string{"gzip", "zstd"} {
+		allocs := func(events int) float64 {
+			stream := flushedStream(t, coding, events)
+			rt := streamzip.Transport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+				rest := make([][]byte, len(stream))
+				copy(rest, stream)
+				return &http.Response{
+					StatusCode: http.StatusOK, ContentLength: -1, Request: req,
+					Header: http.Header{"Content-Encoding": {coding}},
+					Body:   io.NopCloser(&flushReader{rest}),
+				}, nil
+			}))
+			req := httptest.NewRequest("GET", "http://in.memory/", nil)
+			buf := make([]byte, 4096)
+			return testing.AllocsPerRun(50, func() {
+				resp, err := rt.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for {
+					m, err := resp.Body.Read(buf)
+					n += m
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				resp.Body.Close()
+				if want := events * len(event(0, "\n")); n < want {
+					t.Fatalf("decoded %d bytes, want at least %d", n, want)
+				}
+			})
+		}
+		one, many := allocs(1), allocs(200)
+		t.Logf("%s: %.0f allocations for 1 event, %.0f for 200", coding, one, many)
+		if many > one {
+			t.Errorf("%s: %.0f allocations for 200 events, %.0f for 1: decoding allocates per event", coding, many, one)
+		}
+	}
+}
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
