@@ -5,31 +5,28 @@ import (
 	"net/http/httptest"
 
 	"github.com/streamzip/streamzip/internal/decoding"
+	"github.com/streamzip/streamzip/internal/testkit"
 )
 
 // RawClient returns a client of srv that does no transparent
 // decompression, so a test sees the raw Content-Encoding and bytes.
-func RawClient(srv *httptest.Server) *http.Client {
-	tr := srv.Client().Transport.(*http.Transport).Clone()
-	tr.DisableCompression = true
-	return &http.Client{Transport: tr}
-}
+func RawClient(srv *httptest.Server) *http.Client { return testkit.RawClient(srv) }
 
 // RunSSE is Run over an event-stream response: it decodes the body by its
 // Content-Encoding, splits it into events at blank lines and acks each one
 // by its Index.
 func (x *Exchange) RunSSE(resp *http.Response) error {
-	return x.runSplit(resp, (*eventReader).next)
+	return x.runSplit(resp, (*testkit.EventReader).Next)
 }
 
 // RunLines is Run over a line-delimited response (NDJSON): each line is
 // one event.
 func (x *Exchange) RunLines(resp *http.Response) error {
-	return x.runSplit(resp, (*eventReader).line)
+	return x.runSplit(resp, (*testkit.EventReader).Line)
 }
 
-func (x *Exchange) runSplit(resp *http.Response, split func(*eventReader) (string, error)) error {
-	var events *eventReader
+func (x *Exchange) runSplit(resp *http.Response, split func(*testkit.EventReader) (string, error)) error {
+	var events *testkit.EventReader
 	next := func() (int, error) {
 		if events == nil {
 			// gzip reads its header at once: open the decoder on the
@@ -38,7 +35,7 @@ func (x *Exchange) runSplit(resp *http.Response, split func(*eventReader) (strin
 			if err != nil {
 				return 0, err
 			}
-			events = newEventReader(body)
+			events = testkit.NewEventReader(body)
 		}
 		ev, err := split(events)
 		if err != nil {
