@@ -64,19 +64,22 @@ func (w *responseWriter) decide(phase decidePhase) error {
 // (RFC 9110 §9.3.2); startEncoding then sends no body.
 func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 	h := w.rw.Header()
-	if hasContentEncoding(h) {
-		return identity, 0 // the handler encoded the body itself
-	}
 	// The stream kind comes from the declared type (a sniffed one is never
-	// a stream), and is set before no-transform: a stream is still flushed
-	// per event (and gets X-Accel-Buffering) when no-transform keeps it
-	// uncompressed, "no-cache, no-transform" being the classic SSE
-	// workaround header.
+	// a stream), and is set before the skip rules: a stream is still
+	// flushed per event (and gets X-Accel-Buffering) when no-transform or
+	// Content-Encoding: identity keeps it as it is, "no-cache,
+	// no-transform" being the classic SSE workaround header.
 	ct, typed := h["Content-Type"]
 	var mt string
 	if len(ct) > 0 {
 		mt = mediaType(ct[0])
 		w.kind = streamKind(mt)
+	}
+	if ce := h["Content-Encoding"]; hasContentEncoding(h) {
+		if len(ce) != 1 || !strings.EqualFold(strings.TrimSpace(ce[0]), "identity") {
+			w.kind = noBoundary // the handler's own coding: its bytes are not event text
+		}
+		return identity, 0 // the handler encoded the body itself
 	}
 	if hasNoTransform(h) {
 		return identity, 0 // RFC 9111: no-transform forbids changing the coding
@@ -172,7 +175,9 @@ func (w *responseWriter) bufferLimit() int {
 // "x" was not); when it does not say, the 200 this client would get now
 // decides. A 206 keeps its ETag: its ranges address the identity body.
 func (w *responseWriter) bodylessRules(h http.Header, mt string) verdict {
-	if mt == "" {
+	if mt == "" || strings.EqualFold(mt, "multipart/byteranges") {
+		// No type, or the envelope of a multi-range 206: the
+		// representation's type is the one its name gives.
 		mt = mediaType(mime.TypeByExtension(path.Ext(w.req.URL.Path)))
 	}
 	if mt != "" && (w.m.excludedType(mt) || (streamKind(mt) != noBoundary && w.m.cfg.streamMode == BypassEventStreams)) {
@@ -268,7 +273,7 @@ func contentLength(h http.Header) (int64, bool) {
 func (w *responseWriter) startIdentity(vary bool) error {
 	h := w.rw.Header()
 	if vary {
-		addVaryAcceptEncoding(h)
+		w.addVaryAcceptEncoding(h)
 	}
 	w.markStream(h)
 	w.state = stateIdentity
@@ -281,10 +286,10 @@ func (w *responseWriter) startIdentity(vary bool) error {
 // the identity bytes would let it compute an identity Content-Length.
 func (w *responseWriter) startEncoding(cd coding) error {
 	h := w.rw.Header()
-	h["Content-Encoding"] = contentEncodingValues[cd]
+	h["Content-Encoding"] = w.values.set(slotContentEncoding, codingNames[cd])
 	delete(h, "Content-Length") // the encoded length is not known yet
 	delete(h, "Accept-Ranges")  // ranges of the encoded body are not served
-	addVaryAcceptEncoding(h)
+	w.addVaryAcceptEncoding(h)
 	weakenETag(h)
 	if w.sniffed != "" {
 		h["Content-Type"] = []string{w.sniffed}
@@ -318,8 +323,8 @@ func (w *responseWriter) startEncoding(cd coding) error {
 // Incremental (RFC 10036) for any intermediary that knows it.
 func (w *responseWriter) markStream(h http.Header) {
 	if w.kind != noBoundary {
-		setDefault(h, "X-Accel-Buffering", accelBufferingNo)
-		setDefault(h, "Incremental", incrementalYes)
+		setDefault(h, "X-Accel-Buffering", w.values.set(slotAccelBuffering, "no"))
+		setDefault(h, "Incremental", w.values.set(slotIncremental, "?1"))
 	}
 }
 
@@ -327,9 +332,7 @@ func (w *responseWriter) markStream(h http.Header) {
 // made. When the decision came after the handler returned (a body under
 // min size), the handler may already have set the values of the trailers it
 // declared; they are hidden from the header snapshot net/http takes here and
-// put back, so they go out as trailers only, as without the middleware. A
-// second WriteHeader the handler made before the decision is replayed, so
-// net/http logs it as it would have.
+// put back, so they go out as trailers only, as without the middleware.
 func (w *responseWriter) writeHeader() {
 	h := w.rw.Header()
 	declared := h["Trailer"]
@@ -337,9 +340,6 @@ func (w *responseWriter) writeHeader() {
 		w.rw.WriteHeader(w.status)
 	} else {
 		w.writeHeaderWithoutTrailers(h, declared)
-	}
-	if w.superfluous != 0 {
-		w.rw.WriteHeader(w.superfluous)
 	}
 }
 
@@ -385,20 +385,12 @@ func (w *responseWriter) writeBuffered() error {
 	return err
 }
 
-// Shared header values; len == cap, so a later Header().Add copies them
-// instead of writing into the shared array.
-var (
-	varyAcceptEncoding = []string{"Accept-Encoding"}
-	accelBufferingNo   = []string{"no"}
-	incrementalYes     = []string{"?1"}
-)
-
 // addVaryAcceptEncoding merges Accept-Encoding into Vary without
 // duplicating it, so caches keep encoded and identity bodies apart.
-func addVaryAcceptEncoding(h http.Header) {
+func (w *responseWriter) addVaryAcceptEncoding(h http.Header) {
 	values := h["Vary"]
 	if len(values) == 0 {
-		h["Vary"] = varyAcceptEncoding
+		h["Vary"] = w.values.set(slotVary, "Accept-Encoding")
 		return
 	}
 	for _, v := range values {
@@ -418,7 +410,7 @@ func addVaryAcceptEncoding(h http.Header) {
 		last--
 	}
 	if last < 0 {
-		h["Vary"] = varyAcceptEncoding
+		h["Vary"] = w.values.set(slotVary, "Accept-Encoding")
 		return
 	}
 	merged := make([]string, last+1)

@@ -44,9 +44,10 @@ func streamKind(mt string) boundaryKind {
 // format, so that gzip or brotli on top would spend CPU to save nothing —
 // tower-http's "not for images, not for gRPC" rules, widened to the usual
 // archive, audio, video and font types. Archives are matched by family, as
-// gzhttp does, not by a list of today's names: any application subtype
-// that names a compressor (zip, gzip, bzip2, compress, xz, lzma, lzip, lz4,
-// zstd, brotli, rar, 7z…) or an archive format built on one.
+// gzhttp does, not by a list of today's names: an application subtype one
+// of whose words (split at . - + _) names a compressor or an archive
+// (compressedFamilies), unless the type is text in a structured syntax
+// (a +json or +xml suffix, ODF's -flat-xml).
 func alreadyCompressed(mt string) bool {
 	slash := strings.IndexByte(mt, '/')
 	if slash < 0 {
@@ -63,42 +64,50 @@ func alreadyCompressed(mt string) bool {
 	case strings.EqualFold(top, "font"):
 		return strings.EqualFold(sub, "woff") || strings.EqualFold(sub, "woff2")
 	case strings.EqualFold(top, "application"):
-		if hasPrefixFold(sub, "grpc") {
-			return true // application/grpc, application/grpc+proto, grpc-web…
-		}
-		for _, family := range compressedFamilies {
-			if containsFold(sub, family) {
-				return true
-			}
-		}
+		// Connect streams (application/connect+proto, +json) compress each
+		// message in its envelope; the protocol has no place for a
+		// Content-Encoding of the whole stream.
+		return hasPrefixFold(sub, "grpc") || // application/grpc, grpc+proto, grpc-web…
+			hasPrefixFold(sub, "connect+") ||
+			namesCompressedFamily(sub)
 	}
 	return false
 }
 
-// compressedFamilies are substrings of application subtypes whose content
-// is compressed: "zip" covers zip, gzip, x-zip-compressed, epub+zip and
-// bzip2; "compress" covers x-compress, x-compressed, x-7z-compressed and
-// vnd.ms-cab-compressed; "archive" covers java-archive and
-// vnd.android.package-archive; the OOXML and OpenDocument types are zip
-// containers. "woff" catches the fonts still served as application/*.
+// compressedFamilies are the words of application subtypes whose content
+// is compressed: "x-zip-compressed", "epub+zip", "x-7z-compressed",
+// "vnd.ms-cab-compressed", "java-archive", "vnd.android.package-archive";
+// the OOXML ("openxmlformats") and OpenDocument types are zip containers.
 var compressedFamilies = []string{
-	"zip", "compress", "rar", "7z", "xz", "lzma", "lzip", "lz4", "lzo", "zstd",
-	"brotli", "archive", "diskimage", "woff", "openxmlformats", "opendocument",
+	"zip", "gzip", "bzip", "bzip2", "compress", "compressed", "rar", "7z", "xz",
+	"lzma", "lzip", "lz4", "lzo", "zstd", "brotli", "archive", "diskimage",
+	"woff", "woff2", "openxmlformats", "opendocument",
+}
+
+// namesCompressedFamily reports whether one of sub's words is a compressed
+// family, and sub is not text in a structured syntax.
+func namesCompressedFamily(sub string) bool {
+	found := false
+	last := ""
+	for sub != "" {
+		i := strings.IndexAny(sub, ".-+_")
+		word := sub
+		if i >= 0 {
+			word, sub = sub[:i], sub[i+1:]
+		} else {
+			sub = ""
+		}
+		last = word
+		for _, family := range compressedFamilies {
+			found = found || strings.EqualFold(word, family)
+		}
+	}
+	return found && !strings.EqualFold(last, "xml") && !strings.EqualFold(last, "json")
 }
 
 // hasPrefixFold is strings.HasPrefix without case, allocation free.
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// containsFold is strings.Contains without case, allocation free.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // hasNoTransform reports whether a Cache-Control header carries the

@@ -81,6 +81,7 @@ func TestAlreadyCompressed(t *testing.T) {
 		"video/mp4": true, "audio/mpeg": true, "font/woff2": true, "font/ttf": false,
 		"application/grpc": true, "application/grpc+proto": true, "application/zip": true,
 		"application/gzip": true, "application/json": false, "text/html": false, "": false,
+		"application/connect+proto": true, "application/connect+json": true,
 	} {
 		if got := alreadyCompressed(mediaType(ct)); got != want {
 			t.Errorf("%q: %v, want %v", ct, got, want)

@@ -25,13 +25,6 @@ const (
 // codingNames are the Content-Encoding tokens, indexed by coding.
 var codingNames = [numCodings]string{"identity", "gzip", "br", "zstd"}
 
-// contentEncodingValues are shared header values so that setting
-// Content-Encoding allocates nothing. len == cap, so a handler that Adds to
-// the header copies instead of writing into the shared array.
-var contentEncodingValues = [numCodings][]string{
-	{"identity"}, {"gzip"}, {"br"}, {"zstd"},
-}
-
 // encodingByName maps a name WithEncodings accepts ("zstd", "br", "gzip",
 // in any case) to its coding: the codings streamzip produces, and no alias.
 func encodingByName(name string) (coding, bool) {

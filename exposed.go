@@ -10,12 +10,14 @@ import (
 )
 
 // exposed returns w as a ResponseWriter with exactly the optional
-// interfaces the wrapped writer has: Hijacker, ReaderFrom, Pusher and
-// CloseNotifier vary; Flusher, io.StringWriter and Unwrap are always there.
+// interfaces the wrapped writer has: Hijacker (also when only its Unwrap
+// chain has it, as http.ResponseController would find it), ReaderFrom,
+// Pusher and CloseNotifier vary; Flusher, io.StringWriter and Unwrap are
+// always there.
 // Each variant is a one-pointer struct, so the conversion does not allocate.
 func (w *responseWriter) exposed() http.ResponseWriter {
 	var set int
-	if _, ok := w.rw.(http.Hijacker); ok {
+	if canHijack(w.rw) {
 		set |= 1
 	}
 	if _, ok := w.rw.(io.ReaderFrom); ok {

@@ -34,9 +34,11 @@ func flushUnderlying(rw http.ResponseWriter) error {
 //go:generate go run ./internal/cmd/genexposed
 
 // hijack hands the connection to the handler; the response is then the
-// handler's, and an encoder, if any, goes back to the pool.
+// handler's, and an encoder, if any, goes back to the pool. It reaches the
+// Hijacker as http.ResponseController would, through Unwrap.
 func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if w.state == stateUndecided && (w.status != 0 || w.buffered() > 0) {
+	switch {
+	case w.state == stateUndecided && (w.status != 0 || w.buffered() > 0):
 		// net/http puts a status set by WriteHeader, and any body written,
 		// on the connection before handing it over (CONNECT proxies rely
 		// on it): commit them as they are.
@@ -46,13 +48,34 @@ func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		if err := w.startIdentity(false); err != nil {
 			return nil, nil, err
 		}
+	case w.state == stateEncoding:
+		// The same for an encoded body: what the encoder holds goes out
+		// first. The body is not ended: the connection is the handler's.
+		_ = w.flushDecided()
 	}
-	conn, brw, err := w.rw.(http.Hijacker).Hijack()
+	conn, brw, err := http.NewResponseController(w.rw).Hijack()
 	if err == nil {
 		w.state = stateHijacked
 		w.releaseBuffer()
 	}
 	return conn, brw, err
+}
+
+// canHijack reports whether rw, or a writer its Unwrap chain reaches, is an
+// http.Hijacker. http.ResponseController reaches one through a wrapper that
+// has Unwrap but no Hijack, so streamzip offers Hijack then too, and sees
+// the hijack happen instead of being walked past.
+func canHijack(rw http.ResponseWriter) bool {
+	for {
+		switch t := rw.(type) {
+		case http.Hijacker:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			rw = t.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 // closeNotify passes the deprecated http.CloseNotifier through. It is only
@@ -94,7 +117,7 @@ func (w *responseWriter) readFrom(src io.Reader) (int64, error) {
 			return total, err
 		}
 	}
-	if w.state == stateIdentity && w.kind == noBoundary {
+	if (w.state == stateIdentity && w.kind == noBoundary) || w.state == stateLate {
 		n, err := w.rw.(io.ReaderFrom).ReadFrom(src)
 		return total + n, err
 	}

@@ -49,6 +49,7 @@ func FuzzNegotiate(f *testing.F) {
 		"\tbr\t,\tgzip\t", "gzip,,br", ",", ";q=1", "gzip;q=0\nbr", "gzip;q=0, gzip",
 		"gz ip", "br;q=0.", "br;q=00", "*, br;q=0", "gzip;q=0.0001", "zstd\n\ngzip;q=0.1",
 		"gzip\v", "gzip\u0085", "\xff\xfe",
+		"identity;q=1, gzip;q=0.5", "gzip;q=0.5, identity;q=0.1, *;q=0.8", "*;q=1, gzip;q=0.5",
 	} {
 		for i := range allServerOrders {
 			if i%5 == 0 || strings.Contains(seed, "*") {
@@ -157,6 +158,15 @@ func refNegotiate(lines []string, server []coding) coding {
 		if w > bestQ {
 			best, bestQ = cd, w
 		}
+	}
+	// Identity, listed or covered by *, wins only when the client weighs
+	// it above every coding the server could send.
+	idQ := q[codingIdentity]
+	if idQ < 0 {
+		idQ = star
+	}
+	if idQ > bestQ {
+		return codingIdentity
 	}
 	return best
 }

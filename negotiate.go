@@ -49,7 +49,11 @@ func negotiate(acceptEncoding []string, server []coding) coding {
 	// A client that prefers identity ("identity;q=1, gzip;q=0.5", or "*"
 	// above every coding it names) gets it: an unlisted identity is only
 	// the fallback, and a tie goes to the coding.
-	if identityQ := max(qs[codingIdentity], star); identityQ > bestQ {
+	identityQ := qs[codingIdentity]
+	if identityQ < 0 {
+		identityQ = star // * covers identity only when it is not listed
+	}
+	if identityQ > bestQ {
 		return codingIdentity
 	}
 	return best

@@ -16,6 +16,11 @@ const (
 	stateEncoding                     // writing through an encoder
 	stateHijacked                     // the handler took the connection
 	stateDone                         // the handler returned
+	// stateLate: the handler returned (or panicked) having written
+	// nothing. Frameworks that render a returned error after the
+	// middleware chain (echo's HTTPErrorHandler) write then: their
+	// response passes through untouched, as it would without streamzip.
+	stateLate
 )
 
 // errWriteAfterDone is returned for writes after the handler returned,
@@ -32,7 +37,6 @@ type responseWriter struct {
 	req *http.Request // for the 304 and 206 rules: path and If-None-Match
 
 	status       int  // 0 until WriteHeader, explicit or implied by Write/Flush
-	superfluous  int  // a second WriteHeader status before the decision, replayed after it
 	lateDecision bool // decided after the handler's WriteHeader (on body, flush or return)
 	head         bool
 	state        writerState
@@ -43,6 +47,8 @@ type responseWriter struct {
 	accept       []string // Accept-Encoding, negotiated only if the rules get that far
 	coding       coding   // negotiated for ordinary responses, once negotiated is set
 	negotiated   bool
+
+	values headerValues // what the header values the middleware sets point into
 
 	buf    *[]byte // decision buffer from m.bufs, nil when not buffering
 	enc    *pooledEncoder
@@ -72,6 +78,10 @@ func (w *responseWriter) Header() http.Header { return w.rw.Header() }
 // alone are enough (a skip rule, a known Content-Length, an event stream).
 // Informational 1xx responses are forwarded as they come.
 func (w *responseWriter) WriteHeader(code int) {
+	if w.state == stateLate {
+		w.rw.WriteHeader(code)
+		return
+	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		if w.status == 0 {
 			w.rw.WriteHeader(code)
@@ -81,8 +91,8 @@ func (w *responseWriter) WriteHeader(code int) {
 	if w.status != 0 {
 		if w.state != stateUndecided {
 			w.rw.WriteHeader(code) // let net/http report the superfluous call
-		} else if w.superfluous == 0 {
-			w.superfluous = code // reported when the decision sends the status
+		} else {
+			logSuperfluousWriteHeader(w.req) // net/http cannot see it yet
 		}
 		return
 	}
@@ -100,12 +110,17 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return 0, http.ErrHijacked
 	case stateDone:
 		return 0, errWriteAfterDone
+	case stateLate:
+		return w.rw.Write(p)
 	}
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 		if w.state != stateUndecided {
 			return w.writeDecided(p)
 		}
+	}
+	if len(p) == 0 {
+		return 0, nil // nothing to decide on: an empty body stays empty
 	}
 	// Buffer up to the limit, decide once it is reached, write the rest
 	// through the decided path: the buffer never grows past the limit.
@@ -173,7 +188,7 @@ func (w *responseWriter) writeDecided(p []byte) (n int, err error) {
 	case w.stream != nil:
 		return w.stream.write(p, ends)
 	case w.state == stateEncoding && w.enc == nil:
-		return len(p), nil // HEAD: the headers say what GET would send, no body
+		n = len(p) // HEAD: the headers say what GET would send, no body
 	case w.state == stateEncoding:
 		n, err = w.enc.Write(p)
 	default:
@@ -230,6 +245,8 @@ func (w *responseWriter) FlushError() error {
 		return http.ErrHijacked
 	case stateDone:
 		return errWriteAfterDone
+	case stateLate:
+		return flushUnderlying(w.rw)
 	}
 	return w.flushDecided()
 }
@@ -251,9 +268,10 @@ func (w *responseWriter) finish() {
 	switch w.state {
 	case stateUndecided:
 		if w.status == 0 && w.buffered() == 0 {
-			// Nothing was written: net/http sends its implicit 200 itself.
+			// Nothing was written: net/http sends its implicit 200 itself,
+			// unless a framework writes its response late.
 			w.releaseBuffer()
-			w.state = stateDone
+			w.state = stateLate
 			return
 		}
 		if w.status == 0 {
@@ -280,6 +298,10 @@ func (w *responseWriter) finish() {
 // abandon ends the response after a handler panic: nothing more is
 // written, and the encoder is left to the garbage collector.
 func (w *responseWriter) abandon() {
+	if w.state == stateUndecided && w.status == 0 && w.buffered() == 0 {
+		w.state = stateLate // a recovering framework may still send its 500
+		return
+	}
 	if w.stream != nil {
 		w.stream.abandon()
 		w.stream = nil

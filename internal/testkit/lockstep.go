@@ -107,7 +107,8 @@ func (l *Lockstep) Run(resp *http.Response) error {
 }
 
 // EventReader splits a decoded event stream at blank lines (CRLF, LF or
-// CR), never reading past the byte that completes an event.
+// CR), or into lines, never reading past the byte that completes one:
+// bufio only returns what the decoder already produced.
 type EventReader struct {
 	r       *bufio.Reader
 	afterCR bool // the last byte was CR: a following LF belongs to it
@@ -121,32 +122,58 @@ func (e *EventReader) Next() (string, error) {
 	var ev bytes.Buffer
 	midLine := false
 	for {
-		c, err := e.r.ReadByte()
+		c, skip, err := e.readByte(ev.Len() > 0)
 		if err != nil {
-			if err == io.EOF && ev.Len() > 0 {
-				err = io.ErrUnexpectedEOF
-			}
 			return "", err
 		}
-		if c == '\n' && e.afterCR {
-			e.afterCR = false
-			continue
-		}
-		e.afterCR = c == '\r'
-		if c != '\r' && c != '\n' {
+		switch {
+		case skip:
+		case c != '\r' && c != '\n':
 			midLine = true
 			ev.WriteByte(c)
-			continue
-		}
-		if midLine {
+		case midLine:
 			midLine = false
 			ev.WriteByte('\n')
-			continue
-		}
-		if ev.Len() > 0 {
+		case ev.Len() > 0:
 			return ev.String(), nil
 		}
 	}
+}
+
+// Line returns the next non-empty line (an NDJSON record).
+func (e *EventReader) Line() (string, error) {
+	var ln bytes.Buffer
+	for {
+		c, skip, err := e.readByte(ln.Len() > 0)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case skip:
+		case c != '\r' && c != '\n':
+			ln.WriteByte(c)
+		case ln.Len() > 0:
+			return ln.String(), nil
+		}
+	}
+}
+
+// readByte returns the next byte, skip for the LF that completes a CRLF,
+// and io.ErrUnexpectedEOF when the stream ends inside a record.
+func (e *EventReader) readByte(inside bool) (c byte, skip bool, err error) {
+	c, err = e.r.ReadByte()
+	if err != nil {
+		if err == io.EOF && inside {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, false, err
+	}
+	if c == '\n' && e.afterCR {
+		e.afterCR = false
+		return c, true, nil
+	}
+	e.afterCR = c == '\r'
+	return c, false, nil
 }
 
 // Rest is what follows the events read so far, for reading the remainder of

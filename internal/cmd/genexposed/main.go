@@ -16,15 +16,16 @@ import (
 // optional is one interface a wrapped ResponseWriter may or may not have.
 type optional struct {
 	name   string // in type names: withHijack…
-	check  string // the type the wrapped writer is asserted to
+	check  string // the interface, in comments and as the wrapped writer's type assertion
+	test   string // instead of the type assertion, an expression of w that says whether to expose it
 	method string // the method, calling the responseWriter's implementation
 }
 
 var optionals = []optional{
-	{"Hijack", "http.Hijacker", "Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }"},
-	{"Read", "io.ReaderFrom", "ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }"},
-	{"Push", "http.Pusher", "Push(target string, opts *http.PushOptions) error { return v.push(target, opts) }"},
-	{"CloseNotify", "http.CloseNotifier", "CloseNotify() <-chan bool { return v.closeNotify() }"},
+	{"Hijack", "http.Hijacker", "canHijack(w.rw)", "Hijack() (net.Conn, *bufio.ReadWriter, error) { return v.hijack() }"},
+	{"Read", "io.ReaderFrom", "", "ReadFrom(src io.Reader) (int64, error) { return v.readFrom(src) }"},
+	{"Push", "http.Pusher", "", "Push(target string, opts *http.PushOptions) error { return v.push(target, opts) }"},
+	{"CloseNotify", "http.CloseNotifier", "", "CloseNotify() <-chan bool { return v.closeNotify() }"},
 }
 
 func main() {
@@ -41,14 +42,20 @@ import (
 )
 
 // exposed returns w as a ResponseWriter with exactly the optional
-// interfaces the wrapped writer has: Hijacker, ReaderFrom, Pusher and
-// CloseNotifier vary; Flusher, io.StringWriter and Unwrap are always there.
+// interfaces the wrapped writer has: Hijacker (also when only its Unwrap
+// chain has it, as http.ResponseController would find it), ReaderFrom,
+// Pusher and CloseNotifier vary; Flusher, io.StringWriter and Unwrap are
+// always there.
 // Each variant is a one-pointer struct, so the conversion does not allocate.
 func (w *responseWriter) exposed() http.ResponseWriter {
 	var set int
 `)
 	for i, o := range optionals {
-		fmt.Fprintf(&b, "\tif _, ok := w.rw.(%s); ok {\n\t\tset |= %d\n\t}\n", o.check, 1<<i)
+		if o.test != "" {
+			fmt.Fprintf(&b, "\tif %s {\n\t\tset |= %d\n\t}\n", o.test, 1<<i)
+		} else {
+			fmt.Fprintf(&b, "\tif _, ok := w.rw.(%s); ok {\n\t\tset |= %d\n\t}\n", o.check, 1<<i)
+		}
 	}
 	fmt.Fprint(&b, "\tswitch set {\n")
 	for set := 1; set < 1<<len(optionals); set++ {

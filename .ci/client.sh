@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# clienttests: streamzip.Transport under real client libraries (the
+# official OpenAI Go SDK), in its own module so they never enter
+# streamzip's dependency graph.
+set -euo pipefail
+cd "$(dirname "$0")/../clienttests"
+go vet ./...
+go test -count=1 ./...
+go test -race -count=1 ./...
