@@ -21,10 +21,6 @@ const (
 
 var dictionaryCodingNames = [...]string{"dcz", "dcb"}
 
-// dictionaryEncodingValues are the shared Content-Encoding values, indexed
-// by dictionaryCoding; len == cap, as in contentEncodingValues.
-var dictionaryEncodingValues = [...][]string{{"dcz"}, {"dcb"}}
-
 // WithDictionaryEncodings sets the dictionary codings the middleware may
 // use, most preferred first, among "dcz" (the default) and "dcb". It only
 // matters with WithDictionaries or WithAssetDictionaries. dcb is Brotli

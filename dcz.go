@@ -21,10 +21,6 @@ type dictionaryResponse struct {
 // never gives a dcz body to a client holding another dictionary, or none.
 const varyAvailableDictionary = "Available-Dictionary"
 
-// varyAcceptEncodingAvailableDictionary is the Vary of a response that had
-// none; len == cap, as in contentEncodingValues.
-var varyAcceptEncodingAvailableDictionary = []string{"Accept-Encoding, Available-Dictionary"}
-
 // dictionaryDecision runs once the rules gave verdict v, before the
 // response commits to it: a response that could be encoded varies on
 // Available-Dictionary too; an encoded one uses dcz when the client holds
@@ -36,9 +32,9 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 		return // the handler encoded it, no-transform, an excluded type…: never dcz
 	}
 	if len(h["Vary"]) == 0 {
-		h["Vary"] = varyAcceptEncodingAvailableDictionary // shared: no allocation
+		h["Vary"] = w.values.set(slotVary, "Accept-Encoding, Available-Dictionary") // no allocation
 	} else {
-		addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
+		w.addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
 		addVary(h, varyAvailableDictionary)
 	}
 	if v == encode {
@@ -94,10 +90,10 @@ func acceptsCoding(acceptEncoding []string, name string) bool {
 // 40 bytes, dcb: 36) and a stream compressed against the dictionary.
 func (w *responseWriter) startDictionaryEncoding() error {
 	h := w.rw.Header()
-	h["Content-Encoding"] = dictionaryEncodingValues[w.dz.coding]
+	h["Content-Encoding"] = w.values.set(slotContentEncoding, dictionaryCodingNames[w.dz.coding])
 	delete(h, "Content-Length")
 	delete(h, "Accept-Ranges")
-	addVaryAcceptEncoding(h)
+	w.addVaryAcceptEncoding(h)
 	weakenETag(h)
 	if w.sniffed != "" {
 		h["Content-Type"] = []string{w.sniffed}
