@@ -197,26 +197,33 @@ func (s *releasingStream) uncount() {
 }
 
 // close ends the gzip member and, when no timer callback can still run
-// against it, returns the stream to the pool.
+// against it, returns the stream to the pool. The lock is released by
+// defer: the writer below may panic in the trailer write, and abandon,
+// which the middleware then calls, locks again.
 func (s *releasingStream) close() error {
+	reusable, err := s.closeLocked()
+	if reusable {
+		s.m.releasingStreams.Put(s)
+	}
+	return err
+}
+
+func (s *releasingStream) closeLocked() (reusable bool, err error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.stopLocked()
-	err := s.gz.Close()
+	err = s.gz.Close()
 	s.uncount()
 	if serr := s.sendStaged(); err == nil {
 		err = serr
 	}
-	reusable := s.reusable()
+	reusable = s.reusable()
 	if reusable {
 		s.rw, s.out = nil, stagedWriter{}
 		s.holding, s.transient, s.armed, s.pending, s.closed, s.stopped = false, false, false, false, false, false
 		s.last = time.Time{}
 	}
-	s.mu.Unlock()
-	if reusable {
-		s.m.releasingStreams.Put(s)
-	}
-	return err
+	return reusable, err
 }
 
 // reusable reports whether the stream can go back to the pool: not if its
