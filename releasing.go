@@ -122,17 +122,22 @@ func (s *releasingStream) write(p []byte, endsEvent bool) (int, error) {
 		s.pending = s.pending || n > 0
 		return n, nil
 	}
-	return n, s.flushLocked()
+	return n, s.flushLocked(false)
 }
 
 // flush is the handler's Flush.
 func (s *releasingStream) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.flushLocked()
+	return s.flushLocked(true)
 }
 
-func (s *releasingStream) flushLocked() error {
+// flushLocked sends the event. Only the handler's own Flush (explicit)
+// reports the transport's flush error: the flush streamzip adds at an
+// event's end must not turn a write that succeeded into an error when the
+// writer below cannot flush (http.TimeoutHandler, a logger embedding
+// http.ResponseWriter), since the same write without streamzip succeeds.
+func (s *releasingStream) flushLocked(explicit bool) error {
 	if err := s.gz.Flush(); err != nil {
 		return err
 	}
@@ -141,7 +146,10 @@ func (s *releasingStream) flushLocked() error {
 	if err := s.sendStaged(); err != nil {
 		return err
 	}
-	return flushUnderlying(s.rw)
+	if err := flushUnderlying(s.rw); explicit {
+		return err
+	}
+	return nil
 }
 
 // idleFrom notes that the stream went idle at now and makes sure a release

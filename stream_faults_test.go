@@ -1,9 +1,11 @@
 package streamzip_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,6 +67,54 @@ func TestPanicInTrailerWriteDoesNotDeadlock(t *testing.T) {
 			}
 			if hot := probe.HotStreams(); hot != 0 {
 				t.Fatalf("%d streams still counted hot", hot)
+			}
+		})
+	}
+}
+
+// noFlushWriter is a logging wrapper as people write them: it embeds the
+// ResponseWriter and so hides its Flush (and Unwrap).
+type noFlushWriter struct{ http.ResponseWriter }
+
+// TestStreamWritesSucceedBelowAWriterThatCannotFlush: the flush streamzip
+// adds by itself at the end of each event must not turn a write into an
+// error when the writer below cannot flush; the handler's own Flush still
+// reports it, as net/http would.
+func TestStreamWritesSucceedBelowAWriterThatCannotFlush(t *testing.T) {
+	for _, releaseAfter := range []time.Duration{0, streamzip.DefaultReleaseAfter} {
+		t.Run(releaseAfter.String(), func(t *testing.T) {
+			mw, err := streamzip.New(
+				streamzip.WithEventStreams(streamzip.CompressEventStreams),
+				streamzip.WithReleaseAfter(releaseAfter),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const events = 20
+			var want strings.Builder
+			for k := range events {
+				want.WriteString(event(k, "\n"))
+			}
+			srv, c := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/event-stream")
+					for k := range events {
+						if _, err := io.WriteString(w, event(k, "\n")); err != nil {
+							t.Errorf("event %d: Write: %v", k, err)
+							return
+						}
+					}
+					if err := http.NewResponseController(w).Flush(); !errors.Is(err, http.ErrNotSupported) {
+						t.Errorf("explicit Flush: %v, want ErrNotSupported as without streamzip", err)
+					}
+				})).ServeHTTP(noFlushWriter{w}, r)
+			}))
+			resp := get(t, c, "GET", srv.URL, "gzip")
+			if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
+				t.Fatalf("Content-Encoding %q", ce)
+			}
+			if got := string(readAll(t, resp)); got != want.String() {
+				t.Fatalf("decoded %d bytes, want %d", len(got), want.Len())
 			}
 		})
 	}
