@@ -88,6 +88,7 @@ type middleware struct {
 	// events; above maxHot a stream releases right after its event.
 	hotStreams atomic.Int64
 	maxHot     int64
+	streams    streamLimits // stream_budget.go
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {

@@ -47,27 +47,59 @@ type releasingStream struct {
 type stagedWriter struct {
 	rw     http.ResponseWriter
 	staged *[]byte // from stagingBuffers, nil when writing through
+	limits *streamLimits
 }
 
 // Write stages p, or writes it to the connection when nothing is staged.
+// Staging stops at maxStaged: what is staged goes out, and the rest of
+// the event is written through.
 func (o *stagedWriter) Write(p []byte) (int, error) {
 	if o.staged != nil {
-		*o.staged = append(*o.staged, p...)
-		return len(p), nil
+		if len(*o.staged)+len(p) <= maxStaged {
+			*o.staged = append(*o.staged, p...)
+			return len(p), nil
+		}
+		if err := o.send(); err != nil {
+			return 0, err
+		}
 	}
 	return o.rw.Write(p)
+}
+
+// send writes the staged bytes to the connection and returns the buffer.
+func (o *stagedWriter) send() error {
+	b := o.staged
+	if b == nil {
+		return nil
+	}
+	o.staged = nil
+	_, err := o.rw.Write(*b)
+	o.drop(b)
+	return err
+}
+
+// drop returns a staging buffer to the pool, unless a huge p grew it.
+func (o *stagedWriter) drop(b *[]byte) {
+	if o.limits.stagedHook != nil {
+		o.limits.stagedHook(len(*b))
+	}
+	if cap(*b) <= maxStagingBuffer {
+		*b = (*b)[:0]
+		stagingBuffers.Put(b)
+	}
 }
 
 // stagingBuffers hold one compressed event each; a compressed ~250 B event
 // is a few dozen bytes, so they stay small.
 var stagingBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// maxStagingBuffer keeps a buffer grown by a huge event out of the pool.
-const maxStagingBuffer = 64 << 10
+// maxStagingBuffer keeps a buffer that append grew past maxStaged out of
+// the pool.
+const maxStagingBuffer = 2 * maxStaged
 
 func (m *middleware) newReleasingStream(rw http.ResponseWriter) *releasingStream {
 	s := m.releasingStreams.Get().(*releasingStream)
-	s.rw, s.out = rw, stagedWriter{rw: rw}
+	s.rw, s.out = rw, stagedWriter{rw: rw, limits: &m.streams}
 	s.gz.Reset(&s.out)
 	return s
 }
@@ -78,25 +110,8 @@ func (m *middleware) newPooledReleasingStream() any {
 	return &releasingStream{m: m, after: m.cfg.releaseAfter, gz: newGzipStream(m.flates, defaultGzipHistorySize)}
 }
 
-// sendStaged writes the staged bytes to the connection and returns the
-// buffer.
-func (s *releasingStream) sendStaged() error {
-	b := s.out.staged
-	if b == nil {
-		return nil
-	}
-	s.out.staged = nil
-	_, err := s.rw.Write(*b)
-	dropStaged(b)
-	return err
-}
-
-func dropStaged(b *[]byte) {
-	if cap(*b) <= maxStagingBuffer {
-		*b = (*b)[:0]
-		stagingBuffers.Put(b)
-	}
-}
+// sendStaged writes the staged bytes to the connection.
+func (s *releasingStream) sendStaged() error { return s.out.send() }
 
 // write compresses p, and flushes compressor and connection when p ended
 // an event.
@@ -250,7 +265,7 @@ func (s *releasingStream) abandon() {
 	s.gz.Abandon()
 	s.uncount()
 	if s.out.staged != nil {
-		dropStaged(s.out.staged)
+		s.out.drop(s.out.staged)
 		s.out.staged = nil
 	}
 }

@@ -119,3 +119,104 @@ func TestStreamWritesSucceedBelowAWriterThatCannotFlush(t *testing.T) {
 		})
 	}
 }
+
+// longEventData is n bytes of an event's data line that compress poorly
+// (pseudo-random letters), so the compressed event is long too.
+func longEventData(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = 'a' + byte(x%26)
+	}
+	return b
+}
+
+// TestLongEventIsNotStagedWhole: a stream that releases its compressor
+// right after each event (a zero delay, or more hot streams than
+// WithMaxHotStreams) stages a compressed event before writing it, but one
+// long event is written through in pieces past MaxStaged: the client
+// decodes its beginning while the handler has not written its end, and
+// no staging buffer ever holds more than MaxStaged bytes.
+func TestLongEventIsNotStagedWhole(t *testing.T) {
+	size := 32 << 20
+	if streamzip.RaceEnabled {
+		size = 4 << 20 // the race detector slows flate tenfold
+	}
+	for _, mode := range []string{"release after 0", "over the hot budget"} {
+		t.Run(mode, func(t *testing.T) {
+			opts := []streamzip.Option{streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithReleaseAfter(0)}
+			if mode == "over the hot budget" {
+				opts = []streamzip.Option{
+					streamzip.WithEventStreams(streamzip.CompressEventStreams),
+					streamzip.WithReleaseAfter(time.Hour),
+					streamzip.WithMaxHotStreams(1),
+				}
+			}
+			mw, probe, err := streamzip.NewWithProbe(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var maxStaged atomic.Int64
+			probe.OnStaged(func(n int) {
+				for m := maxStaged.Load(); int64(n) > m && !maxStaged.CompareAndSwap(m, int64(n)); m = maxStaged.Load() {
+				}
+			})
+			data := longEventData(size)
+			seen := make(chan struct{})       // the client decoded the event's first bytes
+			holderHot := make(chan struct{})  // the other stream holds its compressor
+			holderDone := make(chan struct{}) // let it end
+			srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				if r.URL.Query().Has("holder") {
+					io.WriteString(w, event(0, "\n"))
+					close(holderHot)
+					<-holderDone
+					return
+				}
+				half := len(data) / 2
+				io.WriteString(w, "data: ")
+				if _, err := w.Write(data[:half]); err != nil {
+					t.Errorf("first half: %v", err)
+					return
+				}
+				select {
+				case <-seen:
+				case <-time.After(stepTimeout):
+					t.Error("the client saw nothing of a long event before its end: staged whole")
+					return
+				}
+				w.Write(data[half:])
+				io.WriteString(w, "\n\n")
+			})))
+			if mode == "over the hot budget" {
+				holder := get(t, c, "GET", srv.URL+"?holder", "gzip")
+				defer func() { close(holderDone); readAll(t, holder) }()
+				<-holderHot
+				if hot := probe.HotStreams(); hot != 1 {
+					t.Fatalf("holder stream: %d hot, want 1", hot)
+				}
+			}
+			resp := get(t, c, "GET", srv.URL, "gzip")
+			zr := decoder(t, resp)
+			head := make([]byte, len("data: ")+1)
+			if _, err := io.ReadFull(zr, head); err != nil {
+				t.Fatal(err)
+			}
+			close(seen)
+			rest, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := append(head, rest...)
+			if want := "data: " + string(data) + "\n\n"; string(got) != want {
+				t.Fatalf("decoded %d bytes, want %d", len(got), len(want))
+			}
+			if n := maxStaged.Load(); n > streamzip.MaxStaged || n == 0 {
+				t.Fatalf("largest staging buffer %d bytes, bound %d (0: never staged)", n, streamzip.MaxStaged)
+			}
+		})
+	}
+}
