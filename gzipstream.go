@@ -6,6 +6,8 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/flate"
 )
@@ -52,14 +54,27 @@ type flateWriterPool struct {
 	usesDict bool
 	// free keeps a few writers across garbage collections, which empty
 	// pool: without it a broadcast to many streams that release right away
-	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast.
+	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast. It
+	// is drained once it has gone unused for a whole freeIdle period (see
+	// onFreeTimer), so a burst does not pin its writers forever.
 	free chan *flate.Writer
 	pool sync.Pool
+	// freeIdle is the drain period; freeTimer fires every period while
+	// the free list holds writers (freeArmed).
+	freeIdle  time.Duration
+	freeTimer *time.Timer
+	freeArmed atomic.Bool
+	freeUsed  atomic.Bool // the free list was used since the last tick
 	// putHook, if set, sees every writer given back to the pool. Tests use it
 	// to prove that abandoned writers never come back; it must be set before
 	// the pool is shared.
 	putHook func(*flate.Writer)
 }
+
+// flateFreeIdle is how long the free list must go unused before its
+// writers are dropped: it is drained between one and two periods after the
+// last broadcast, and kept while broadcasts come more often than that.
+const flateFreeIdle = 15 * time.Second
 
 // newFlateWriterPool returns a pool of flate writers at level, which must be
 // one of the levels flate.NewWriter accepts: flate.HuffmanOnly (-2) through
@@ -68,16 +83,60 @@ func newFlateWriterPool(level int) (*flateWriterPool, error) {
 	if level < flate.HuffmanOnly || level > flate.BestCompression {
 		return nil, errors.New("streamzip: invalid flate compression level")
 	}
-	return &flateWriterPool{
+	p := &flateWriterPool{
 		level:    level,
 		usesDict: level != flate.NoCompression && level != flate.HuffmanOnly,
 		free:     make(chan *flate.Writer, flateFreeListSize()),
-	}, nil
+		freeIdle: flateFreeIdle,
+	}
+	p.freeTimer = time.AfterFunc(time.Hour, p.onFreeTimer)
+	p.freeTimer.Stop() // armed by the first put into the free list
+	return p, nil
 }
 
 // flateFreeListSize is how many writers survive a GC: a few per CPU, as
 // many as can compress at once with some slack (about 4 MiB per CPU).
 func flateFreeListSize() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// noteFreeUse records that the free list served or took a writer, and makes
+// sure a drain tick is coming. The loads first keep broadcasting CPUs from
+// writing the same cache line on every call.
+func (p *flateWriterPool) noteFreeUse() {
+	if !p.freeUsed.Load() {
+		p.freeUsed.Store(true)
+	}
+	if !p.freeArmed.Load() && p.freeArmed.CompareAndSwap(false, true) {
+		p.freeTimer.Reset(p.freeIdle)
+	}
+}
+
+// onFreeTimer runs every freeIdle while the free list is armed. A list used
+// during the last period is kept; one left unused for a whole period is
+// emptied, and its writers are left to the garbage collector.
+func (p *flateWriterPool) onFreeTimer() {
+	if p.freeUsed.Swap(false) {
+		p.freeTimer.Reset(p.freeIdle)
+		return
+	}
+	p.drainFree()
+	p.freeArmed.Store(false)
+	// A put that saw the timer armed just before the Store above did not
+	// arm it: its writer is in the list, so look once more.
+	if len(p.free) > 0 && p.freeArmed.CompareAndSwap(false, true) {
+		p.freeTimer.Reset(p.freeIdle)
+	}
+}
+
+// drainFree drops every writer in the free list.
+func (p *flateWriterPool) drainFree() {
+	for {
+		select {
+		case <-p.free:
+		default:
+			return
+		}
+	}
+}
 
 // get returns a writer that compresses to dst as if dict had already been
 // written to it: back-references may point into dict, but nothing is emitted
@@ -85,6 +144,7 @@ func flateFreeListSize() int { return 4 * runtime.GOMAXPROCS(0) }
 func (p *flateWriterPool) get(dst io.Writer, dict []byte) *flate.Writer {
 	select {
 	case w := <-p.free:
+		p.noteFreeUse()
 		w.ResetDict(dst, dict)
 		return w
 	default:
@@ -116,6 +176,7 @@ func (p *flateWriterPool) put(w *flate.Writer) {
 	}
 	select {
 	case p.free <- w:
+		p.noteFreeUse()
 	default:
 		p.pool.Put(w)
 	}
