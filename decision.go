@@ -90,7 +90,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 		if w.m.cfg.streamMode == BypassEventStreams {
 			return identity, 0
 		}
-		streamCoding := negotiate(w.accept, w.m.streamCodings)
+		streamCoding := w.streamCoding() // within the stream budgets: stream_budget.go
 		if streamCoding == codingIdentity || w.head {
 			return identityVary, 0
 		}

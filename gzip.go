@@ -119,6 +119,7 @@ func newMiddleware(opts []Option) (*middleware, error) {
 	if err := m.setUpReleasingStreams(); err != nil {
 		return nil, err
 	}
+	m.setUpStreamLimits()
 	limit := max(cfg.minSize, sniffLen)
 	m.bufs.New = func() any {
 		b := make([]byte, 0, limit)

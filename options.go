@@ -56,6 +56,8 @@ type config struct {
 	contentTypes  []contentTypePattern // nil: every type not excluded by the predicate
 	jitter        int                  // max BREACH padding bytes, 0 = off
 	maxHotStreams int                  // 0: DefaultMaxHotStreamsPerCPU × GOMAXPROCS
+
+	maxStatefulStreams int // 0: DefaultMaxStatefulStreamsPerCPU × GOMAXPROCS (stream_budget.go)
 }
 
 func defaultConfig() config {

@@ -237,6 +237,7 @@ func (w *responseWriter) abandon() {
 		w.stream.abandon()
 		w.stream = nil
 	}
+	w.endStatefulStream()
 	w.enc = nil
 	w.releaseBuffer()
 	w.state = stateDone
@@ -263,6 +264,7 @@ func (w *responseWriter) releaseEncoder() {
 		w.stream = nil
 	}
 	if w.enc != nil {
+		w.endStatefulStream()
 		w.m.pools.put(w.cd, w.kind != noBoundary, w.enc)
 		w.enc = nil
 	}
