@@ -21,23 +21,18 @@ import (
 // there are CPUs, not one per stream.
 //
 // The handler's goroutine writes and flushes; a timer goroutine releases.
-// mu serialises them. The timer is armed once per idle period, not reset
-// per event: each event only records the time, and a timer that fires early
-// re-arms itself for the rest of the period.
+// stream_protocol.go describes how, and enforces it.
 type releasingStream struct {
 	mu        sync.Mutex
+	phase     streamPhase // changed only by setPhase
+	transient bool        // in phaseEvent: release at the event's end
 	gz        *gzipStream
 	rw        http.ResponseWriter
 	m         *middleware
-	holding   bool // counted in m.hotStreams: gz holds (or is taking) a compressor
-	transient bool // holding only for this event: release right after it
 	after     time.Duration
 	timer     *time.Timer
-	last      time.Time // when the stream was last flushed
-	armed     bool      // the timer is pending
-	pending   bool      // bytes written since the last flush: never release mid-event
-	closed    bool
-	stopped   bool         // stopLocked stopped a pending timer
+	armed     bool         // the timer is pending, or fired and its callback has not run
+	last      time.Time    // when the stream last entered phaseHot
 	out       stagedWriter // gz's destination
 }
 
@@ -118,24 +113,15 @@ func (s *releasingStream) sendStaged() error { return s.out.send() }
 func (s *releasingStream) write(p []byte, endsEvent bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.holding && len(p) > 0 {
-		// This write resumes the stream with a compressor. Count it first,
-		// so that concurrent resumes see each other, and stage the event if
-		// the stream is over the budget and will release right after it.
-		s.holding = true
-		hot := s.m.hotStreams.Add(1)
-		s.transient = s.after == 0 || hot > s.m.maxHot
-		if s.transient && s.out.staged == nil {
-			s.out.staged = stagingBuffers.Get().(*[]byte)
-		}
+	if s.phase == phaseClosed {
+		return 0, errGzipStreamClosed
+	}
+	if len(p) > 0 {
+		s.setPhase(phaseEvent)
 	}
 	n, err := s.gz.Write(p)
-	if err != nil {
+	if err != nil || !endsEvent {
 		return n, err
-	}
-	if !endsEvent {
-		s.pending = s.pending || n > 0
-		return n, nil
 	}
 	return n, s.flushLocked(false)
 }
@@ -144,6 +130,9 @@ func (s *releasingStream) write(p []byte, endsEvent bool) (int, error) {
 func (s *releasingStream) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.phase == phaseClosed {
+		return errGzipStreamClosed
+	}
 	return s.flushLocked(true)
 }
 
@@ -156,8 +145,15 @@ func (s *releasingStream) flushLocked(explicit bool) error {
 	if err := s.gz.Flush(); err != nil {
 		return err
 	}
-	s.pending = false
-	s.idleFrom(time.Now()) // may release: before any network I/O when staged
+	if s.phase.holdsCompressor() {
+		// Released before any network I/O when staged.
+		if s.transient || s.m.hotStreams.Load() > s.m.maxHot {
+			s.setPhase(phaseReleased)
+		} else {
+			s.setPhase(phaseHot)
+			s.armTimer(time.Now())
+		}
+	}
 	if err := s.sendStaged(); err != nil {
 		return err
 	}
@@ -167,14 +163,9 @@ func (s *releasingStream) flushLocked(explicit bool) error {
 	return nil
 }
 
-// idleFrom notes that the stream went idle at now and makes sure a release
-// will follow. With a zero delay, or when too many streams already hold a
-// compressor, it releases at once.
-func (s *releasingStream) idleFrom(now time.Time) {
-	if s.transient || s.m.hotStreams.Load() > s.m.maxHot {
-		s.releaseLocked()
-		return
-	}
+// armTimer notes that the stream went idle at now and makes sure the timer
+// will look at it.
+func (s *releasingStream) armTimer(now time.Time) {
 	s.last = now
 	if s.armed {
 		return
@@ -191,38 +182,26 @@ func (s *releasingStream) idleFrom(now time.Time) {
 func (s *releasingStream) onTimer() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return
-	}
-	if idle := time.Since(s.last); idle < s.after || s.pending {
-		// Written since the timer was armed, or mid-event: wait the rest.
-		s.timer.Reset(max(s.after-idle, time.Millisecond))
-		return
-	}
-	s.armed = false
-	// Release does not write: nothing is pending, and the compressor was
-	// flushed. So the timer never touches the ResponseWriter.
-	s.releaseLocked()
-}
-
-// releaseLocked gives the compressor back, if the stream holds one.
-func (s *releasingStream) releaseLocked() {
-	s.gz.Release()
-	s.uncount()
-}
-
-// uncount takes the stream out of m.hotStreams once it holds no compressor.
-func (s *releasingStream) uncount() {
-	if s.holding {
-		s.holding = false
-		s.m.hotStreams.Add(-1)
+	switch s.phase {
+	case phaseHot:
+		if idle := time.Since(s.last); idle < s.after {
+			// An event came since the timer was armed: wait the rest.
+			s.timer.Reset(max(s.after-idle, time.Millisecond))
+			return
+		}
+		s.armed = false
+		s.setPhase(phaseReleased)
+	case phaseEvent:
+		s.timer.Reset(s.after) // mid-event: never release, look again later
+	default:
+		// Released by the budget since, or closed: nothing to do. A closed
+		// stream whose callback ran here was not pooled (see close).
+		s.armed = false
 	}
 }
 
 // close ends the gzip member and, when no timer callback can still run
-// against it, returns the stream to the pool. The lock is released by
-// defer: the writer below may panic in the trailer write, and abandon,
-// which the middleware then calls, locks again.
+// against it, returns the stream to the pool.
 func (s *releasingStream) close() error {
 	reusable, err := s.closeLocked()
 	if reusable {
@@ -234,45 +213,43 @@ func (s *releasingStream) close() error {
 func (s *releasingStream) closeLocked() (reusable bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopLocked()
+	if s.phase == phaseClosed {
+		return false, nil
+	}
+	stopped := s.stopTimer()
+	// The writer below may panic in the trailer write: the deferred unlock
+	// lets abandon, which the middleware then calls, take the lock.
 	err = s.gz.Close()
-	s.uncount()
+	s.setPhase(phaseClosed)
 	if serr := s.sendStaged(); err == nil {
 		err = serr
 	}
-	reusable = s.reusable()
-	if reusable {
-		s.rw, s.out = nil, stagedWriter{}
-		s.holding, s.transient, s.armed, s.pending, s.closed, s.stopped = false, false, false, false, false, false
-		s.last = time.Time{}
+	// A timer that fired but whose callback has not run yet would run
+	// against the stream's next use.
+	if s.armed && !stopped {
+		return false, err
 	}
-	return reusable, err
-}
-
-// reusable reports whether the stream can go back to the pool: not if its
-// timer fired and its callback may still be waiting for mu, since it would
-// then run against the stream's next use.
-func (s *releasingStream) reusable() bool {
-	return !s.armed || s.stopped
+	s.setPhase(phaseReleased) // for the next use
+	s.rw, s.out = nil, stagedWriter{}
+	s.armed, s.last = false, time.Time{}
+	return true, err
 }
 
 // abandon drops the stream after a handler panic: no trailer, and the
-// compressor is not pooled.
+// compressor is not pooled. The stream is not pooled either.
 func (s *releasingStream) abandon() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopLocked()
+	s.stopTimer()
 	s.gz.Abandon()
-	s.uncount()
+	s.setPhase(phaseClosed)
 	if s.out.staged != nil {
 		s.out.drop(s.out.staged)
 		s.out.staged = nil
 	}
 }
 
-func (s *releasingStream) stopLocked() {
-	s.closed = true
-	if s.timer != nil {
-		s.stopped = s.timer.Stop() // false: fired, or not armed
-	}
+// stopTimer stops a pending timer and reports whether it did.
+func (s *releasingStream) stopTimer() bool {
+	return s.timer != nil && s.timer.Stop()
 }
