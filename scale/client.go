@@ -20,7 +20,7 @@ import (
 
 // clientReport is what a client process answers on stdout.
 type clientReport struct {
-	Connected int            `json:"connected"` // streams that decoded event 0
+	Connected int            `json:"connected"` // streams that decoded the prelude
 	Received  int            `json:"received"`  // streams that decoded the awaited event
 	Latencies []int64        `json:"lat_us"`    // per stream, event arrival minus broadcast start, µs
 	Clean     int            `json:"clean"`     // streams that ended cleanly after the last event
@@ -36,9 +36,10 @@ type clientStream struct {
 }
 
 // runClient opens streams to the servers and answers the orchestrator:
+// "connected" (every stream decoded the prelude, events 0 to prelude-1),
 // "wait K T0" (every stream decoded event K; latencies from T0, Unix ns)
-// and "done" (every stream ended).
-func runClient(servers []string, first, count, sources, events int, accept string, timeout time.Duration) error {
+// and "done" (every stream decoded event events-1 and ended).
+func runClient(servers []string, first, count, sources, prelude, events int, accept string, timeout time.Duration) error {
 	raiseFileLimit()
 	streams := make([]*clientStream, count)
 	encodings := map[string]int{}
@@ -46,7 +47,7 @@ func runClient(servers []string, first, count, sources, events int, accept strin
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64) // connects in flight: keeps the accept queues short
 	for j := range streams {
-		s := &clientStream{arrived: make([]atomic.Int64, events+1)}
+		s := &clientStream{arrived: make([]atomic.Int64, events)}
 		streams[j] = s
 		i := first + j
 		server := servers[i%len(servers)]
@@ -104,14 +105,14 @@ func runClient(servers []string, first, count, sources, events int, accept strin
 		var r clientReport
 		switch {
 		case len(f) == 1 && f[0] == "connected":
-			r = report(0, 0, false)
+			r = report(prelude-1, 0, false)
 			r.Connected = r.Received
 		case len(f) == 3 && f[0] == "wait":
 			k, _ := strconv.Atoi(f[1])
 			t0, _ := strconv.ParseInt(f[2], 10, 64)
 			r = report(k, t0, false)
 		case len(f) == 1 && f[0] == "done":
-			r = report(events, 0, true)
+			r = report(events-1, 0, true)
 		default:
 			r.Errors = []string{"unknown command " + in.Text()}
 		}
@@ -122,8 +123,8 @@ func runClient(servers []string, first, count, sources, events int, accept strin
 	return in.Err()
 }
 
-// run connects from src, reads the response and decodes events 0..events
-// in order, each compared byte for byte, then the end of the stream (a
+// run connects from src, reads the response and decodes events 0 to
+// events-1 in order, each compared byte for byte, then the end of the stream (a
 // gzip stream's CRC and length included). It returns the Content-Encoding.
 func (s *clientStream) run(server string, src *net.TCPAddr, accept string, events int, sem chan struct{}, timeout time.Duration) (string, error) {
 	d := net.Dialer{LocalAddr: src, Timeout: time.Minute}
@@ -150,7 +151,7 @@ func (s *clientStream) run(server string, src *net.TCPAddr, accept string, event
 	if err != nil {
 		return enc, err
 	}
-	for k := 0; k <= events; k++ {
+	for k := range events {
 		want := event(k)
 		got := make([]byte, len(want))
 		if _, err := io.ReadFull(body, got); err != nil {

@@ -23,6 +23,7 @@ func main() {
 	streams := flag.Int("streams", 2000, "event streams per mode")
 	modeList := flag.String("modes", "none,bypass,gzip,br,zstd", "modes to run, in order")
 	broadcasts := flag.Int("broadcasts", 3, "events broadcast to every stream after it went idle")
+	prelude := flag.Int("prelude", 64, "events every stream gets when it connects, before it idles (64 token events fill a 16 KiB history)")
 	perProcess := flag.Int("per-process", 15000, "most streams one server or client process holds (its file descriptors)")
 	sources := flag.Int("sources", 8, "loopback source addresses clients connect from (127.0.0.2 on)")
 	releaseAfter := flag.Duration("release-after", 2*time.Second, "WithReleaseAfter for compressed modes; the harness waits past it before each broadcast")
@@ -40,11 +41,11 @@ func main() {
 	var err error
 	switch *role {
 	case "server":
-		err = runServer(*mode, *releaseAfter, *maxStateful)
+		err = runServer(*mode, *releaseAfter, *maxStateful, *prelude)
 	case "client":
-		err = runClient(strings.Split(*serverList, ","), *first, *count, *sources, *broadcasts, *accept, *timeout)
+		err = runClient(strings.Split(*serverList, ","), *first, *count, *sources, *prelude, *prelude+*broadcasts, *accept, *timeout)
 	case "":
-		cfg := runConfig{streams: *streams, broadcasts: *broadcasts, perProcess: *perProcess, sources: *sources,
+		cfg := runConfig{streams: *streams, broadcasts: *broadcasts, prelude: *prelude, perProcess: *perProcess, sources: *sources,
 			releaseAfter: *releaseAfter, maxStateful: *maxStateful}
 		err = orchestrate(cfg, strings.Split(*modeList, ","), *timeout)
 	default:
@@ -56,9 +57,9 @@ func main() {
 }
 
 type runConfig struct {
-	streams, broadcasts, perProcess, sources int
-	releaseAfter                             time.Duration
-	maxStateful                              int
+	streams, broadcasts, prelude, perProcess, sources int
+	releaseAfter                                      time.Duration
+	maxStateful                                       int
 }
 
 // child is a server or client process driven through stdin and stdout.
@@ -150,8 +151,8 @@ type broadcastResult struct {
 func orchestrate(cfg runConfig, modeNames []string, timeout time.Duration) error {
 	limit := raiseFileLimit()
 	host, _ := os.Hostname()
-	fmt.Printf("# %d streams per mode, %d broadcasts, GOMAXPROCS %d, %d CPUs, %s, open-file limit %d, host %s\n",
-		cfg.streams, cfg.broadcasts, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), limit, host)
+	fmt.Printf("# %d streams per mode, %d events each before idling, %d broadcasts, GOMAXPROCS %d, %d CPUs, %s, open-file limit %d, host %s\n",
+		cfg.streams, cfg.prelude, cfg.broadcasts, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), limit, host)
 	if uint64(cfg.perProcess)+64 > limit {
 		cfg.perProcess = int(limit) - 64
 		fmt.Printf("# streams per process lowered to %d by the open-file limit\n", cfg.perProcess)
@@ -197,7 +198,7 @@ func runMode(cfg runConfig, m mode, timeout time.Duration) (modeResult, error) {
 	}()
 	var addrs []string
 	for range procs {
-		c, err := start("-role", "server", "-mode", m.name, "-release-after", cfg.releaseAfter.String(),
+		c, err := start("-role", "server", "-mode", m.name, "-release-after", cfg.releaseAfter.String(), "-prelude", fmt.Sprint(cfg.prelude),
 			"-max-stateful", fmt.Sprint(cfg.maxStateful))
 		if err != nil {
 			return r, err
@@ -217,7 +218,7 @@ func runMode(cfg runConfig, m mode, timeout time.Duration) (modeResult, error) {
 	for i := range procs {
 		n := min(per, cfg.streams-i*per)
 		c, err := start("-role", "client", "-servers", strings.Join(addrs, ","), "-first", fmt.Sprint(i*per),
-			"-count", fmt.Sprint(n), "-sources", fmt.Sprint(cfg.sources), "-broadcasts", fmt.Sprint(cfg.broadcasts),
+			"-count", fmt.Sprint(n), "-sources", fmt.Sprint(cfg.sources), "-broadcasts", fmt.Sprint(cfg.broadcasts), "-prelude", fmt.Sprint(cfg.prelude),
 			"-accept", m.accept, "-timeout", timeout.String())
 		if err != nil {
 			return r, err
@@ -251,7 +252,7 @@ func runMode(cfg runConfig, m mode, timeout time.Duration) (modeResult, error) {
 	}
 	r.idleHeapKiB = (idleHeap - baseHeap) / float64(cfg.streams) / 1024
 	r.idleRSSKiB = (idleRSS - baseRSS) / float64(cfg.streams) / 1024
-	for k := 1; k <= cfg.broadcasts; k++ {
+	for k := cfg.prelude; k < cfg.prelude+cfg.broadcasts; k++ {
 		t0 := time.Now().UnixNano()
 		var sreps []serverReport
 		var creps []clientReport
@@ -297,7 +298,7 @@ func runMode(cfg runConfig, m mode, timeout time.Duration) (modeResult, error) {
 		b.cpuPerStream = time.Duration(cpu / int64(cfg.streams))
 		b.peakOverIdleMiB = peakOver / (1 << 20)
 		r.broadcasts = append(r.broadcasts, b)
-		if k < cfg.broadcasts {
+		if k < cfg.prelude+cfg.broadcasts-1 {
 			time.Sleep(settle) // idle again before the next broadcast
 		}
 	}

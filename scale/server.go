@@ -52,7 +52,7 @@ func (h *hub) broadcast(ev string) {
 	h.mu.Unlock()
 }
 
-// ServeHTTP writes event 0 at once, then every event the hub broadcasts,
+// ServeHTTP writes the prelude's events at once, then every event the hub broadcasts,
 // until the hub ends or the client leaves. With streamzip the flush at
 // each event's end is the middleware's.
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -88,13 +88,17 @@ func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // runServer serves one mode on 127.0.0.1 and answers the orchestrator's
 // commands, one per stdin line: stats, broadcast K, end, quit.
-func runServer(name string, releaseAfter time.Duration, maxStateful int) error {
+func runServer(name string, releaseAfter time.Duration, maxStateful, prelude int) error {
 	raiseFileLimit()
 	mw, err := middleware(name, releaseAfter, maxStateful)
 	if err != nil {
 		return err
 	}
-	h := &hub{events: []string{event(0)}, wake: make(chan struct{}), end: make(chan struct{}), flush: mw == nil}
+	var first []string
+	for k := range prelude {
+		first = append(first, event(k))
+	}
+	h := &hub{events: first, wake: make(chan struct{}), end: make(chan struct{}), flush: mw == nil}
 	var handler http.Handler = h
 	if mw != nil {
 		handler = mw(h)
