@@ -65,9 +65,10 @@ var gzipOnly = []coding{codingGzip}
 
 // streamCoding negotiates the coding of a compressed event stream within
 // the budgets. A coding whose encoder is held for the stream's life takes
-// a slot of the stateful budget (given back by endStatefulStream); with
-// none free the stream falls back to releasable gzip when the client
-// accepts it, else to identity. HEAD takes no slot: it gets no encoder.
+// a slot of the stateful budget, held until the response ends whatever the
+// rules decide next (endStatefulStream); with none free the stream falls
+// back to releasable gzip when the client accepts it, else to identity.
+// HEAD takes no slot: it gets no encoder.
 func (w *responseWriter) streamCoding() coding {
 	m := w.m
 	cd := negotiate(w.accept, m.streamCodings)
@@ -75,6 +76,7 @@ func (w *responseWriter) streamCoding() coding {
 		return cd
 	}
 	if m.streams.stateful.Add(1) <= m.streams.maxStateful {
+		w.statefulSlot = true
 		return cd
 	}
 	m.streams.stateful.Add(-1)
@@ -84,12 +86,12 @@ func (w *responseWriter) streamCoding() coding {
 	return codingIdentity
 }
 
-// endStatefulStream gives back the stateful-budget slot of a stream that
-// holds its encoder for life; the writer calls it when it lets go of the
-// encoder (closed, hijacked or abandoned). Releasable gzip streams use
-// w.stream, not w.enc, and took no slot.
+// endStatefulStream gives back the response's stateful-budget slot, if it
+// holds one; the writer calls it when the response ends (finished,
+// hijacked or abandoned). It is idempotent.
 func (w *responseWriter) endStatefulStream() {
-	if w.enc != nil && w.kind != noBoundary {
+	if w.statefulSlot {
+		w.statefulSlot = false
 		w.m.streams.stateful.Add(-1)
 	}
 }

@@ -43,6 +43,8 @@ type responseWriter struct {
 	enc    *pooledEncoder
 	stream *releasingStream // instead of enc for gzip event streams that release when idle
 	cd     coding           // coding of enc or stream
+
+	statefulSlot bool // holds a slot of the stateful-stream budget (stream_budget.go)
 }
 
 func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *responseWriter {
@@ -227,6 +229,7 @@ func (w *responseWriter) finish() {
 		w.releaseEncoder()
 	}
 	w.releaseBuffer()
+	w.endStatefulStream()
 	w.state = stateDone
 }
 
@@ -237,9 +240,9 @@ func (w *responseWriter) abandon() {
 		w.stream.abandon()
 		w.stream = nil
 	}
-	w.endStatefulStream()
 	w.enc = nil
 	w.releaseBuffer()
+	w.endStatefulStream()
 	w.state = stateDone
 }
 
@@ -264,7 +267,6 @@ func (w *responseWriter) releaseEncoder() {
 		w.stream = nil
 	}
 	if w.enc != nil {
-		w.endStatefulStream()
 		w.m.pools.put(w.cd, w.kind != noBoundary, w.enc)
 		w.enc = nil
 	}
