@@ -10,13 +10,14 @@ import (
 // compressor back to the pool once it has been idle for releaseAfter, and
 // resumes the same gzip member on the next event (see gzipStream). It is
 // what makes thousands of mostly idle compressed SSE connections cheap: an
-// idle one holds its plaintext history and this struct, not a ~1 MiB
-// deflate state.
+// idle one holds its packed history and this struct, not a ~1 MiB deflate
+// state.
 //
 // A stream that will give its compressor back right after the event (a
 // zero delay, or more hot streams than WithMaxHotStreams) compresses the
 // event into a small staging buffer, releases, and only then writes to the
-// connection. So it never holds a compressor across network I/O, and a
+// connection. So it never holds a compressor across network I/O (except for
+// an event too long to stage, see maxStaged), and a
 // broadcast to thousands of streams needs about as many compressors as
 // there are CPUs, not one per stream.
 //
