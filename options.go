@@ -72,6 +72,8 @@ type config struct {
 	// dictionaries is the RFC 9842 configuration, nil when off
 	// (dictionary_store.go).
 	dictionaries *dictionaryConfig
+
+	maxStatefulStreams int // 0: DefaultMaxStatefulStreamsPerCPU × GOMAXPROCS (stream_budget.go)
 }
 
 func defaultConfig() config {
