@@ -39,7 +39,8 @@ const (
 // costs the least CPU per byte saved for every client that accepts it;
 // gzip 5 comes next because no other gzip level or brotli quality is both
 // cheaper and smaller for the clients that stop there; brotli is last, and
-// at quality 5, because quality 4 is off the frontier and 5 is on it.
+// at quality 5, because it costs several times gzip's CPU, and quality 4
+// is off the frontier where 5 is on it.
 const (
 	DefaultMinSize      = 1024
 	DefaultGzipLevel    = 5
@@ -200,9 +201,10 @@ func WithGzipLevel(level int) Option {
 // WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest),
 // for responses and compressed event streams. The default,
 // DefaultBrotliLevel, lies on the codec frontier in bench/RESULTS.md for
-// every kind of content measured, where quality 4 does not (a gzip level
-// is both smaller and cheaper); it costs several times gzip 5's CPU, which
-// is why brotli is last in the default order. Qualities 0 and 1 hardly
+// every kind of content measured, where quality 4 is off it for all but
+// the smallest body (another setting is both smaller and cheaper); it costs
+// several times gzip 5's CPU, which is why brotli is last in the default
+// order. Qualities 0 and 1 hardly
 // compress an event stream flushed per event (no history across flushes);
 // 10 and 11 are for bodies compressed once and served many times.
 func WithBrotliLevel(level int) Option {
