@@ -18,9 +18,9 @@ import (
 	"sync/atomic"
 )
 
-// Middleware compresses responses with the default options: brotli or gzip
-// as the client prefers, bodies of DefaultMinSize bytes or more, event
-// streams bypassed and flushed per event.
+// Middleware compresses responses with the default options: zstd, gzip or
+// brotli, in that order among those the client accepts equally, bodies of
+// DefaultMinSize bytes or more, event streams bypassed and flushed per event.
 func Middleware(next http.Handler) http.Handler {
 	return defaultMiddleware().wrap(next)
 }
