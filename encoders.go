@@ -53,20 +53,18 @@ type encoder interface {
 	Reset(dst io.Writer)
 }
 
-// Encoder windows. Measured with klauspost/compress v1.20.4 and
-// andybalholm/brotli v1.3.0 (heap held by one encoder after a few flushed
-// events; ratio on 2,000 LLM-token events flushed one by one, and on 256 KiB
-// and 2 MiB JSON bodies):
+// Encoder windows: the smallest that keep the ratio, since a window is
+// memory an encoder holds (figures: README, "Performance" and "Compressed
+// event streams", and the benchmarks in bench/).
 //
-//   - brotli quality 4: window 2^22 holds 8.8 MiB, 2^18 1.1 MiB, 2^16 735 KiB.
-//     JSON bodies compress the same at 2^18 and 2^22 (5.22 and 5.25 at
-//     quality 4); event streams keep 99% of the ratio at 2^16.
+//   - brotli: responses use 2^18, which compresses JSON bodies as 2^22
+//     does at a fraction of the memory; quality 10 and up get 2^22, where
+//     it pays. Streams use 2^16, which keeps nearly all of the ratio on
+//     events.
 //   - zstd: Chromium refuses windows above 8 MiB. Responses use 1 MiB at
-//     every level (WithZstdLevel): on bodies over 128 KiB it sends fewer
-//     bytes than gzhttp's 128 KiB (bench/RESULTS.md, codec frontier).
-//     Streams use 32 KiB at the fastest level with the low memory option:
-//     498 KiB instead of 3.8 MiB, for 93% of the 1 MiB default-level ratio
-//     on events.
+//     every level (WithZstdLevel), more than gzhttp's 128 KiB, which sends
+//     fewer bytes on large bodies. Streams use 32 KiB at the fastest level
+//     with the low memory option.
 const (
 	brotliResponseWindowBits = 18 // 256 KiB; 22 from quality 10, where it pays
 	brotliStreamWindowBits   = 16 // 64 KiB

@@ -21,7 +21,7 @@ import (
 // what an idle stream holds with it (README, "Streams at scale"). The
 // history is kept S2-packed while idle, about 15 times smaller on event
 // streams, so the idle cost grows slowly with the size; 16 KiB is the
-// smallest size that keeps 95% of the ratio. A resume primes the compressor
+// smallest size that keeps the ratio README states. A resume primes the compressor
 // with the whole history, so it costs more the longer the history.
 const defaultGzipHistorySize = 16 << 10
 
