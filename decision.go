@@ -112,7 +112,7 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 		if w.m.cfg.streamMode == BypassEventStreams {
 			return identity, 0
 		}
-		streamCoding := negotiate(w.accept, w.m.streamCodings)
+		streamCoding := w.streamCoding() // within the stream budgets: stream_budget.go
 		if n, ok := contentLength(h); streamCoding == codingIdentity || (ok && n == 0) {
 			return identityVary, 0 // not accepted, or nothing to compress
 		}

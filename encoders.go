@@ -61,10 +61,12 @@ type encoder interface {
 //   - brotli quality 4: window 2^22 holds 8.8 MiB, 2^18 1.1 MiB, 2^16 735 KiB.
 //     JSON bodies compress the same at 2^18 and 2^22 (5.22 and 5.25 at
 //     quality 4); event streams keep 99% of the ratio at 2^16.
-//   - zstd: Chromium refuses windows above 8 MiB. Responses use 1 MiB at the
-//     default level. Streams use 32 KiB at the fastest level with the low
-//     memory option: 498 KiB instead of 3.8 MiB, for 93% of the 1 MiB
-//     default-level ratio on events.
+//   - zstd: Chromium refuses windows above 8 MiB. Responses use 1 MiB at
+//     every level (WithZstdLevel): on bodies over 128 KiB it sends fewer
+//     bytes than gzhttp's 128 KiB (bench/RESULTS.md, codec frontier).
+//     Streams use 32 KiB at the fastest level with the low memory option:
+//     498 KiB instead of 3.8 MiB, for 93% of the 1 MiB default-level ratio
+//     on events.
 const (
 	brotliResponseWindowBits = 18 // 256 KiB; 22 from quality 10, where it pays
 	brotliStreamWindowBits   = 16 // 64 KiB
@@ -136,7 +138,12 @@ func newEncoderPools(c *config) (*encoderPools, error) {
 		}, nil
 	}
 	var err error
-	if p.pools[codingZstd].New, err = newZstd(zstd.WithWindowSize(zstdResponseWindow), zstd.WithEncoderLevel(zstd.SpeedDefault)); err != nil {
+	// Responses leave out zstd's optional content checksum (RFC 8878
+	// §3.1.1): 4 bytes and an xxhash pass per response that no browser
+	// needs, TCP and TLS already guarding the bytes, and the frame's last
+	// block flag still telling a truncated body from a whole one.
+	if p.pools[codingZstd].New, err = newZstd(zstd.WithWindowSize(zstdResponseWindow),
+		zstd.WithEncoderLevel(zstd.EncoderLevel(c.zstdLevel)), zstd.WithEncoderCRC(false)); err != nil {
 		return nil, err
 	}
 	if p.streamPools[codingZstd].New, err = newZstd(zstd.WithWindowSize(zstdStreamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true)); err != nil {

@@ -18,9 +18,9 @@ import (
 	"sync/atomic"
 )
 
-// Middleware compresses responses with the default options: brotli or gzip
-// as the client prefers, bodies of DefaultMinSize bytes or more, event
-// streams bypassed and flushed per event.
+// Middleware compresses responses with the default options: zstd, gzip or
+// brotli, in that order among those the client accepts equally, bodies of
+// DefaultMinSize bytes or more, event streams bypassed and flushed per event.
 func Middleware(next http.Handler) http.Handler {
 	return defaultMiddleware().wrap(next)
 }
@@ -90,7 +90,8 @@ type middleware struct {
 	hotStreams atomic.Int64
 	maxHot     int64
 	// dicts holds the RFC 9842 dictionaries; nil when they are off.
-	dicts *dictionaryStore
+	dicts   *dictionaryStore
+	streams streamLimits // stream_budget.go
 }
 
 func newMiddleware(opts []Option) (*middleware, error) {
@@ -124,6 +125,7 @@ func newMiddleware(opts []Option) (*middleware, error) {
 	if m.dicts, err = newDictionaryStore(&cfg); err != nil {
 		return nil, err
 	}
+	m.setUpStreamLimits()
 	limit := max(cfg.minSize, sniffLen, m.jitterWindow())
 	m.bufs.New = func() any {
 		b := make([]byte, 0, limit)

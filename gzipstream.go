@@ -6,22 +6,24 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/s2"
 )
 
 // defaultGzipHistorySize is the plaintext history a released gzipStream keeps
 // to prime the compressor when it resumes.
 //
-// Measured on a 2,000-event LLM SSE corpus at level 5, released every 20
-// events (gzipstream_bench_test.go), as a share of the compression ratio of a
-// stateful gzip.Writer flushed per event: 4 KiB 85.5%, 8 KiB 89.9%, 12 KiB
-// 93.3%, 16 KiB 95.4%, 32 KiB 100%. An idle stream holds the history plus
-// about 150 bytes, so 12 KiB is the largest size that stays clear of the
-// 16 KiB per idle stream budget, and the smallest that keeps over 90% of the
-// ratio. A resume primes the compressor with the whole history, so it costs
-// more the longer the history (about 20 µs at 12 KiB).
-const defaultGzipHistorySize = 12 << 10
+// BenchmarkGzipStreamRatio gives the share of a stateful level-5 writer's
+// ratio each size keeps on the token corpus, BenchmarkGzipStreamIdleHeap
+// what an idle stream holds with it (README, "Streams at scale"). The
+// history is kept S2-packed while idle, about 15 times smaller on event
+// streams, so the idle cost grows slowly with the size; 16 KiB is the
+// smallest size that keeps 95% of the ratio. A resume primes the compressor
+// with the whole history, so it costs more the longer the history.
+const defaultGzipHistorySize = 16 << 10
 
 // maxGzipHistorySize is the deflate window: a back-reference cannot reach
 // further, so more history than this would never be used.
@@ -52,14 +54,27 @@ type flateWriterPool struct {
 	usesDict bool
 	// free keeps a few writers across garbage collections, which empty
 	// pool: without it a broadcast to many streams that release right away
-	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast.
+	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast. It
+	// is drained once it has gone unused for a whole freeIdle period (see
+	// onFreeTimer), so a burst does not pin its writers forever.
 	free chan *flate.Writer
 	pool sync.Pool
+	// freeIdle is the drain period; freeTimer fires every period while
+	// the free list holds writers (freeArmed).
+	freeIdle  time.Duration
+	freeTimer *time.Timer
+	freeArmed atomic.Bool
+	freeUsed  atomic.Bool // the free list was used since the last tick
 	// putHook, if set, sees every writer given back to the pool. Tests use it
 	// to prove that abandoned writers never come back; it must be set before
 	// the pool is shared.
 	putHook func(*flate.Writer)
 }
+
+// flateFreeIdle is how long the free list must go unused before its
+// writers are dropped: it is drained between one and two periods after the
+// last broadcast, and kept while broadcasts come more often than that.
+const flateFreeIdle = 15 * time.Second
 
 // newFlateWriterPool returns a pool of flate writers at level, which must be
 // one of the levels flate.NewWriter accepts: flate.HuffmanOnly (-2) through
@@ -68,16 +83,60 @@ func newFlateWriterPool(level int) (*flateWriterPool, error) {
 	if level < flate.HuffmanOnly || level > flate.BestCompression {
 		return nil, errors.New("streamzip: invalid flate compression level")
 	}
-	return &flateWriterPool{
+	p := &flateWriterPool{
 		level:    level,
 		usesDict: level != flate.NoCompression && level != flate.HuffmanOnly,
 		free:     make(chan *flate.Writer, flateFreeListSize()),
-	}, nil
+		freeIdle: flateFreeIdle,
+	}
+	p.freeTimer = time.AfterFunc(time.Hour, p.onFreeTimer)
+	p.freeTimer.Stop() // armed by the first put into the free list
+	return p, nil
 }
 
 // flateFreeListSize is how many writers survive a GC: a few per CPU, as
 // many as can compress at once with some slack (about 4 MiB per CPU).
 func flateFreeListSize() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// noteFreeUse records that the free list served or took a writer, and makes
+// sure a drain tick is coming. The loads first keep broadcasting CPUs from
+// writing the same cache line on every call.
+func (p *flateWriterPool) noteFreeUse() {
+	if !p.freeUsed.Load() {
+		p.freeUsed.Store(true)
+	}
+	if !p.freeArmed.Load() && p.freeArmed.CompareAndSwap(false, true) {
+		p.freeTimer.Reset(p.freeIdle)
+	}
+}
+
+// onFreeTimer runs every freeIdle while the free list is armed. A list used
+// during the last period is kept; one left unused for a whole period is
+// emptied, and its writers are left to the garbage collector.
+func (p *flateWriterPool) onFreeTimer() {
+	if p.freeUsed.Swap(false) {
+		p.freeTimer.Reset(p.freeIdle)
+		return
+	}
+	p.drainFree()
+	p.freeArmed.Store(false)
+	// A put that saw the timer armed just before the Store above did not
+	// arm it: its writer is in the list, so look once more.
+	if len(p.free) > 0 && p.freeArmed.CompareAndSwap(false, true) {
+		p.freeTimer.Reset(p.freeIdle)
+	}
+}
+
+// drainFree drops every writer in the free list.
+func (p *flateWriterPool) drainFree() {
+	for {
+		select {
+		case <-p.free:
+		default:
+			return
+		}
+	}
+}
 
 // get returns a writer that compresses to dst as if dict had already been
 // written to it: back-references may point into dict, but nothing is emitted
@@ -85,6 +144,7 @@ func flateFreeListSize() int { return 4 * runtime.GOMAXPROCS(0) }
 func (p *flateWriterPool) get(dst io.Writer, dict []byte) *flate.Writer {
 	select {
 	case w := <-p.free:
+		p.noteFreeUse()
 		w.ResetDict(dst, dict)
 		return w
 	default:
@@ -116,6 +176,7 @@ func (p *flateWriterPool) put(w *flate.Writer) {
 	}
 	select {
 	case p.free <- w:
+		p.noteFreeUse()
 	default:
 		p.pool.Put(w)
 	}
@@ -144,14 +205,19 @@ type gzipStream struct {
 	// Write and after Close).
 	fw *flate.Writer
 
-	// hist is a ring buffer of the most recent plaintext. It is allocated at
-	// the first Write that needs it and kept across Reset. A ring costs one
-	// copy of the written bytes per Write; it is made contiguous only when the
-	// stream resumes, which is rare next to Writes.
-	hist     []byte
-	histSize int // capacity the ring is allocated with
-	histLen  int // valid bytes in hist, at most len(hist)
-	histPos  int // index in hist where the next byte goes
+	// While hot, hist is a ring buffer of the most recent plaintext, taken
+	// from historyRings by the Write that resumes the stream. A ring costs
+	// one copy of the written bytes per Write; it is made contiguous only
+	// when the stream releases, which is rare next to Writes. While
+	// released, the ring goes back to historyRings and the history is kept
+	// in packed, compressed with S2: an event stream's history packs about
+	// 15 times smaller, and an idle stream holds only that.
+	ring     *[]byte // from historyRings while hot, else nil
+	hist     []byte  // (*ring)[:histSize] while hot, else nil
+	packed   []byte  // the history while released, S2-compressed
+	histSize int     // capacity of the history
+	histLen  int     // valid bytes of history, at most histSize
+	histPos  int     // index in hist where the next byte goes
 
 	crc  uint32 // CRC-32 (IEEE) of the plaintext so far
 	size uint32 // plaintext length mod 2^32 (ISIZE)
@@ -191,6 +257,7 @@ func (s *gzipStream) Reset(dst io.Writer) {
 	}
 	s.dst = dst
 	s.histLen, s.histPos = 0, 0
+	s.packed = s.packed[:0]
 	s.crc, s.size = 0, 0
 	s.wroteHeader, s.pending, s.closed = false, false, false
 	s.err = nil
@@ -212,10 +279,10 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if s.hist == nil && s.histSize > 0 {
-		// Allocate before taking a compressor: an allocation may stop this
-		// goroutine for a GC assist, and it must not hold a compressor
-		// then, or a broadcast to many streams drains the pool.
-		s.hist = make([]byte, s.histSize)
+		// Before taking a compressor: the ring may be allocated, which
+		// may stop this goroutine for a GC assist, and it must not hold a
+		// compressor then, or a broadcast to many streams drains the pool.
+		s.unpackHistory()
 	}
 	if s.fw == nil {
 		s.resume()
@@ -273,6 +340,7 @@ func (s *gzipStream) Release() {
 	}
 	s.pool.put(s.fw)
 	s.fw = nil
+	s.packHistory()
 }
 
 // Released reports whether the stream holds no compressor: after Release,
@@ -311,6 +379,8 @@ func (s *gzipStream) Close() error {
 		s.pool.put(s.fw)
 		s.fw = nil
 	}
+	s.dropRing()
+	s.histLen, s.histPos, s.packed = 0, 0, s.packed[:0]
 	b = append(b,
 		byte(s.crc), byte(s.crc>>8), byte(s.crc>>16), byte(s.crc>>24),
 		byte(s.size), byte(s.size>>8), byte(s.size>>16), byte(s.size>>24))
@@ -332,7 +402,8 @@ func (s *gzipStream) Close() error {
 func (s *gzipStream) Abandon() {
 	s.fw = nil
 	s.dst = nil
-	s.histLen, s.histPos = 0, 0
+	s.ring, s.hist = nil, nil // the compressor may still point into it: not pooled
+	s.histLen, s.histPos, s.packed = 0, 0, s.packed[:0]
 	s.pending = false
 	s.err = errGzipStreamAbandoned
 }
@@ -341,15 +412,76 @@ func (s *gzipStream) Abandon() {
 func (s *gzipStream) resume() {
 	var dict []byte
 	if s.histLen > 0 {
-		if s.histLen == len(s.hist) && s.histPos != 0 {
-			// The ring has wrapped: the oldest byte is at histPos. Rotate it
-			// to the front so the dictionary is one slice in stream order.
-			gzsRotateLeft(s.hist, s.histPos)
-			s.histPos = 0
-		}
+		s.straighten()
 		dict = s.hist[:s.histLen]
 	}
 	s.fw = s.pool.get(s.dst, dict)
+}
+
+// straighten makes the ring contiguous: once it has wrapped, the oldest byte
+// is at histPos; rotate it to the front so the history is one slice in
+// stream order.
+func (s *gzipStream) straighten() {
+	if s.histLen == len(s.hist) && s.histPos != 0 {
+		gzsRotateLeft(s.hist, s.histPos)
+		s.histPos = 0
+	}
+}
+
+// historyRings hold the plaintext history of hot streams, at the deflate
+// window's size whatever the stream's history size, so that all share them.
+var historyRings = sync.Pool{New: func() any { b := make([]byte, maxGzipHistorySize); return &b }}
+
+// packScratch is where histories are compressed before being copied, at
+// their packed size, into the stream.
+var packScratch = sync.Pool{New: func() any { b := make([]byte, s2.MaxEncodedLen(maxGzipHistorySize)); return &b }}
+
+// packHistory compresses the history into packed and gives the ring back.
+// The compressor has been given back already: it no longer points into
+// the ring.
+func (s *gzipStream) packHistory() {
+	if s.ring == nil {
+		return
+	}
+	if s.histLen > 0 {
+		s.straighten()
+		scratch := packScratch.Get().(*[]byte)
+		enc := s2.Encode(*scratch, s.hist[:s.histLen])
+		n := len(enc)
+		if cap(s.packed) < n || cap(s.packed) > 2*n+256 {
+			// Some slack, so that a history that grows a little does not
+			// reallocate at every release.
+			s.packed = make([]byte, 0, n+n/8+64)
+		}
+		s.packed = append(s.packed[:0], enc...)
+		packScratch.Put(scratch)
+	}
+	s.dropRing()
+}
+
+// unpackHistory takes a ring and restores the history into it.
+func (s *gzipStream) unpackHistory() {
+	s.ring = historyRings.Get().(*[]byte)
+	s.hist = (*s.ring)[:s.histSize]
+	if s.histLen == 0 {
+		s.histPos = 0
+		return
+	}
+	d, err := s2.Decode(s.hist, s.packed)
+	if err != nil || len(d) != s.histLen || &d[0] != &s.hist[0] {
+		// Cannot happen (packHistory wrote it); resuming without history
+		// is valid deflate, it only compresses worse.
+		s.histLen = 0
+	}
+	s.histPos = s.histLen % s.histSize
+}
+
+// dropRing gives the ring back.
+func (s *gzipStream) dropRing() {
+	if s.ring != nil {
+		historyRings.Put(s.ring)
+		s.ring, s.hist = nil, nil
+	}
 }
 
 // remember appends p to the history ring, keeping the last len(s.hist) bytes.

@@ -708,20 +708,26 @@ func TestGzipStreamHeader(t *testing.T) {
 }
 
 // TestGzipStreamResetReusesHistory checks that members written one after
-// another by one stream are each correct and share the history buffer.
+// another by one stream are each correct, that a released stream keeps its
+// history packed and no ring, and that the packed buffer is reused.
 func TestGzipStreamResetReusesHistory(t *testing.T) {
 	s := newGzipStream(gzsNewPool(t, 5), defaultGzipHistorySize)
+	var packed *byte
 	for i := range 3 {
 		var out bytes.Buffer
 		s.Reset(&out)
 		in := bytes.Repeat([]byte(fmt.Sprintf("member %d ", i)), 2000)
 		s.Write(in[:7000])
 		s.Release()
-		hist := &s.hist[0]
-		s.Write(in[7000:])
-		if &s.hist[0] != hist {
-			t.Fatal("history buffer reallocated")
+		if s.hist != nil || s.ring != nil || len(s.packed) == 0 || len(s.packed) > 7000/10 {
+			t.Fatalf("released: ring %v, %d bytes packed from 7000", s.ring != nil, len(s.packed))
 		}
+		if packed == nil {
+			packed = &s.packed[0]
+		} else if &s.packed[0] != packed {
+			t.Fatal("packed history reallocated")
+		}
+		s.Write(in[7000:])
 		s.Close()
 		if got := gzsGunzip(t, out.Bytes()); !bytes.Equal(got, in) {
 			t.Fatalf("member %d decoded wrongly", i)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Option configures a middleware built by New; the With… functions make
@@ -40,10 +42,19 @@ const (
 // hundred bytes at most, the whole response fits in one TCP segment either
 // way, and the compressor's setup costs more than it saves (gzhttp made the
 // same choice).
+//
+// The codings and levels were chosen from the codec frontier in
+// bench/RESULTS.md (README, Performance): zstd fastest is first because it
+// costs the least CPU per byte saved for every client that accepts it;
+// gzip 5 comes next because no other gzip level or brotli quality is both
+// cheaper and smaller for the clients that stop there; brotli is last, and
+// at quality 5, because it costs several times gzip's CPU, and quality 4
+// is off the frontier where 5 is on it.
 const (
 	DefaultMinSize      = 1024
 	DefaultGzipLevel    = 5
-	DefaultBrotliLevel  = 4
+	DefaultBrotliLevel  = 5
+	DefaultZstdLevel    = 1 // fastest
 	DefaultReleaseAfter = 2 * time.Second
 	// DefaultMaxHotStreamsPerCPU × GOMAXPROCS streams may hold a compressor
 	// between events (see WithMaxHotStreams): more streams than the CPUs
@@ -62,6 +73,7 @@ type config struct {
 	releaseAfter  time.Duration
 	gzipLevel     int
 	brotliLevel   int
+	zstdLevel     int
 	contentTypes  []contentTypePattern // nil: every type not excluded by the predicate
 	exceptTypes   []contentTypePattern // never compressed, on top of the predicate
 	filter        func(*http.Request) bool
@@ -72,17 +84,20 @@ type config struct {
 	// dictionaries is the RFC 9842 configuration, nil when off
 	// (dictionary_store.go).
 	dictionaries *dictionaryConfig
+
+	maxStatefulStreams int // 0: DefaultMaxStatefulStreamsPerCPU × GOMAXPROCS (stream_budget.go)
 }
 
 func defaultConfig() config {
 	return config{
 		minSize:      DefaultMinSize,
-		codings:      []coding{codingBrotli, codingGzip},
+		codings:      []coding{codingZstd, codingGzip, codingBrotli},
 		streamMode:   BypassEventStreams,
 		releaseAfter: DefaultReleaseAfter,
 		gzipLevel:    DefaultGzipLevel,
 		brotliLevel:  DefaultBrotliLevel,
 		jitterWindow: DefaultJitterWindow,
+		zstdLevel:    DefaultZstdLevel,
 	}
 }
 
@@ -100,9 +115,14 @@ func WithMinSize(bytes int) Option {
 	})
 }
 
-// WithEncodings sets the content codings the middleware may use, most
-// preferred first, among "zstd", "br" and "gzip" (default "br", "gzip").
-// The client's q-values decide; this order breaks ties.
+// WithEncodings sets the content codings the middleware may use for
+// ordinary responses, most preferred first, among "zstd", "br" and "gzip"
+// (default "zstd", "gzip", "br": see the package's Default constants for
+// why). The client's q-values decide; this order breaks ties.
+//
+// Compressed event streams have their own order, gzip first, then brotli,
+// then zstd, among the codings listed here: a gzip stream can give its
+// compressor back while idle, the others cannot (see WithEventStreams).
 func WithEncodings(names ...string) Option {
 	return optionFunc(func(c *config) error {
 		if len(names) == 0 {
@@ -129,6 +149,12 @@ func WithEncodings(names ...string) Option {
 // WithEventStreams chooses whether event streams and NDJSON are bypassed
 // (BypassEventStreams, the default) or compressed per event
 // (CompressEventStreams). Either way they are flushed at every boundary.
+//
+// Compressed streams do not follow WithEncodings' order: they prefer gzip,
+// then brotli, then zstd, among the codings WithEncodings enables, because
+// an idle gzip stream releases its compressor and the others hold theirs
+// for the stream's life; gzip is also the smallest and cheapest per event
+// on the stream frontier in bench/RESULTS.md.
 func WithEventStreams(mode EventStreamMode) Option {
 	return optionFunc(func(c *config) error {
 		if mode != BypassEventStreams && mode != CompressEventStreams {
@@ -175,6 +201,10 @@ func WithMaxHotStreams(n int) Option {
 // WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), -1 for
 // the default (DefaultGzipLevel), -2 for Huffman-only, or 0 for stored
 // blocks (no compression; accepted because chi's Compress(0) accepts it).
+// It applies to responses and to compressed event streams. The default is
+// gzhttp's, so a client that only accepts gzip gets the same bytes for the
+// same CPU; lower levels are cheaper and larger, higher ones the reverse
+// (the trade-off per kind of content is in bench/RESULTS.md).
 func WithGzipLevel(level int) Option {
 	return optionFunc(func(c *config) error {
 		if level == -1 {
@@ -190,12 +220,35 @@ func WithGzipLevel(level int) Option {
 
 // WithBrotliLevel sets the brotli quality, 0 (fastest) to 11 (smallest),
 // default DefaultBrotliLevel (README, Performance, compares the levels).
+// for responses and compressed event streams. The default,
+// DefaultBrotliLevel, lies on the codec frontier in bench/RESULTS.md for
+// every kind of content measured, where quality 4 is off it for all but
+// the smallest body (another setting is both smaller and cheaper); it costs
+// several times gzip 5's CPU, which is why brotli is last in the default
+// order. Qualities 0 and 1 hardly
+// compress an event stream flushed per event (no history across flushes);
+// 10 and 11 are for bodies compressed once and served many times.
 func WithBrotliLevel(level int) Option {
 	return optionFunc(func(c *config) error {
 		if level < 0 || level > 11 {
 			return fmt.Errorf("streamzip: brotli level %d out of range [0, 11]", level)
 		}
 		c.brotliLevel = level
+		return nil
+	})
+}
+
+// WithZstdLevel sets the zstd level of ordinary responses, numbered as
+// klauspost/compress/zstd's EncoderLevel and gzhttp's ZstdCompressionLevel:
+// 1 (fastest), 2 (default), 3 (better), 4 (best). The default is
+// DefaultZstdLevel. The window stays at 1 MiB whatever the level (browsers
+// refuse more than 8 MiB). Event streams keep their own zstd settings.
+func WithZstdLevel(level int) Option {
+	return optionFunc(func(c *config) error {
+		if level < int(zstd.SpeedFastest) || level > int(zstd.SpeedBestCompression) {
+			return fmt.Errorf("streamzip: zstd level %d out of range [%d, %d]", level, zstd.SpeedFastest, zstd.SpeedBestCompression)
+		}
+		c.zstdLevel = level
 		return nil
 	})
 }

@@ -22,6 +22,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"gzip level -3":         streamzip.WithGzipLevel(-3),
 		"brotli level 12":       streamzip.WithBrotliLevel(12),
 		"brotli level -1":       streamzip.WithBrotliLevel(-1),
+		"zstd level 0":          streamzip.WithZstdLevel(0),
+		"zstd level 5":          streamzip.WithZstdLevel(5),
 		"bad content type":      streamzip.WithContentTypes("text"),
 		"bad wildcard":          streamzip.WithContentTypes("*/json"),
 		"partial wildcard type": streamzip.WithContentTypes("text/ht*"),
@@ -44,6 +46,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		streamzip.WithMinSize(0), streamzip.WithEncodings("zstd", "br", "gzip"),
 		streamzip.WithEventStreams(streamzip.CompressEventStreams), streamzip.WithReleaseAfter(0),
 		streamzip.WithGzipLevel(-1), streamzip.WithGzipLevel(9), streamzip.WithGzipLevel(0), streamzip.WithBrotliLevel(11),
+		streamzip.WithZstdLevel(1), streamzip.WithZstdLevel(4),
 		streamzip.WithContentTypes("text/*", "application/json"), nil,
 	}
 	if _, err := streamzip.New(good...); err != nil {

@@ -57,6 +57,8 @@ type responseWriter struct {
 
 	// dz is the response's RFC 9842 work (dcz.go).
 	dz dictionaryResponse
+
+	statefulSlot bool // holds a slot of the stateful-stream budget (stream_budget.go)
 }
 
 func (m *middleware) newResponseWriter(w http.ResponseWriter, r *http.Request) *responseWriter {
@@ -292,6 +294,7 @@ func (w *responseWriter) finish() {
 		w.releaseEncoder()
 	}
 	w.releaseBuffer()
+	w.endStatefulStream()
 	w.state = stateDone
 }
 
@@ -308,6 +311,7 @@ func (w *responseWriter) abandon() {
 	}
 	w.enc = nil
 	w.releaseBuffer()
+	w.endStatefulStream()
 	w.state = stateDone
 }
 

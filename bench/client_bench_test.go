@@ -189,7 +189,7 @@ func BenchmarkClientDecode(b *testing.B) {
 // machine does not inflate.
 func benchEvents(b *testing.B, events int, stream func() (int, error)) {
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu0, cpuOK := processCPU()
 	for b.Loop() {
 		n, err := stream()
 		if err != nil {
@@ -199,10 +199,10 @@ func benchEvents(b *testing.B, events int, stream func() (int, error)) {
 			b.Fatalf("read %d events, want %d", n, events)
 		}
 	}
-	cpu = processCPU() - cpu
+	cpu1, ok := processCPU()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
-	if cpu > 0 {
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*events), "cpu-ns/event")
+	if ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N*events), "cpu-ns/event")
 	}
 }
 

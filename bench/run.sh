@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the side-by-side benchmarks and writes RESULTS.md.
+# Runs the side-by-side benchmarks and writes RESULTS.md and frontier.png
+# (the codec frontier, plotted).
 #
-#   bench/run.sh                 # 6 rounds, 0.4s per benchmark: ~6 min on 2 cores
-#   COUNT=10 BENCHTIME=1s LOOPBACK_BENCHTIME=10000x bench/run.sh
+#   bench/run.sh                 # 6 rounds: ~20 min on 2 cores
+#   COUNT=10 BENCHTIME=1s LOOPBACK_BENCHTIME=10000x FRONTIER_BENCHTIME=0.5s bench/run.sh
 #
 # The test binary is built once and the whole suite runs COUNT times in
 # rounds (not each benchmark COUNT times in a row), so a burst of load from
@@ -16,6 +17,12 @@ BENCHTIME=${BENCHTIME:-0.4s}
 # Loopback requests take tens of microseconds and vary with the scheduler:
 # a fixed count keeps every contender's sample the same size.
 LOOPBACK_BENCHTIME=${LOOPBACK_BENCHTIME:-5000x}
+# The frontier is ~370 benchmarks (every codec setting on every corpus):
+# a shorter time each keeps a round near three minutes.
+FRONTIER_BENCHTIME=${FRONTIER_BENCHTIME:-0.2s}
+# NOTE is printed in RESULTS.md's header: say there whether the machine was
+# shared while the benchmarks ran.
+NOTE=${NOTE:-}
 mkdir -p results
 raw=results/raw.txt
 bin=$(mktemp -d)/bench.test
@@ -31,6 +38,8 @@ for round in $(seq 1 "$COUNT"); do
 		-test.benchtime="$BENCHTIME" >>"$raw"
 	"$bin" -test.run '^$' -test.bench '^BenchmarkLoopback$' -test.benchmem \
 		-test.benchtime="$LOOPBACK_BENCHTIME" >>"$raw"
+	"$bin" -test.run '^$' -test.bench '^BenchmarkFrontier$' -test.benchmem \
+		-test.benchtime="$FRONTIER_BENCHTIME" >>"$raw"
 	# Idle memory is a size, not a time: one measurement per round.
 	"$bin" -test.run '^$' -test.bench '^BenchmarkIdle$' -test.benchmem -test.benchtime=1x >>"$raw"
 	# The 1-minute load after each round: whether the run itself shared the
@@ -39,9 +48,16 @@ for round in $(seq 1 "$COUNT"); do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-go tool benchstat "$raw" >results/benchstat.txt
+# benchstat's summary: the frontier's ~370 rows in a file of their own, so
+# that RESULTS.md keeps the rest readable.
+tmp=$(dirname "$bin")
+grep -v '^BenchmarkFrontier/' "$raw" >"$tmp/main.txt"
+grep -E '^(goos|goarch|pkg|cpu):|^BenchmarkFrontier/' "$raw" >"$tmp/frontier.txt"
+go tool benchstat "$tmp/main.txt" >results/benchstat.txt
+go tool benchstat "$tmp/frontier.txt" >results/frontier-benchstat.txt
 go run ./cmd/results -raw "$raw" -benchstat results/benchstat.txt \
-	-cmd "COUNT=$COUNT BENCHTIME=$BENCHTIME LOOPBACK_BENCHTIME=$LOOPBACK_BENCHTIME bench/run.sh" \
+	-cmd "COUNT=$COUNT BENCHTIME=$BENCHTIME LOOPBACK_BENCHTIME=$LOOPBACK_BENCHTIME FRONTIER_BENCHTIME=$FRONTIER_BENCHTIME bench/run.sh" \
+	-plot frontier.png -note "$NOTE" \
 	-load "$load_start at start, $load_end at end (1/5/15 min); 1 min after each round: $load_rounds" \
 	-load1 "$load_rounds" >RESULTS.md
-echo "wrote bench/RESULTS.md" >&2
+echo "wrote bench/RESULTS.md and bench/frontier.png" >&2

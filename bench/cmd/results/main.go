@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streamzip/streamzip"
 )
 
 func main() {
@@ -22,6 +24,8 @@ func main() {
 	command := flag.String("cmd", "bench/run.sh", "the command that produced the output")
 	load := flag.String("load", "", "load average while the benchmarks ran")
 	load1 := flag.String("load1", "", "1-minute load averages sampled during the run, space-separated (default: the figures in -load)")
+	plotPath := flag.String("plot", "", "if set, draw the codec frontier into this PNG")
+	note := flag.String("note", "", "a note on the conditions of the run, shown in the header")
 	flag.Parse()
 
 	f, err := os.Open(*raw)
@@ -37,23 +41,29 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	if *plotPath != "" {
+		if err := writePlot(*plotPath, res); err != nil {
+			fail(err)
+		}
+	}
 	w := bufio.NewWriter(os.Stdout)
 	sampled := *load1
 	if sampled == "" {
 		sampled = *load
 	}
-	header(w, res, *command, *load, sampled)
+	header(w, res, *command, *load, sampled, *note)
 	targets(w, res)
 	plainTables(w, res)
 	loopbackTable(w, res)
 	sseTable(w, res)
+	frontierSection(w, res)
 	fmt.Fprintf(w, "## benchstat\n\n<details><summary>benchstat over all runs (± is the 95%% confidence interval)</summary>\n\n```\n%s```\n\n</details>\n", summary)
 	if err := w.Flush(); err != nil {
 		fail(err)
 	}
 }
 
-func header(w *bufio.Writer, res *results, command, load, sampled string) {
+func header(w *bufio.Writer, res *results, command, load, sampled, note string) {
 	cpu := res.cpu
 	if model := cpuModel(); model != "" {
 		cpu = model
@@ -69,6 +79,9 @@ func header(w *bufio.Writer, res *results, command, load, sampled string) {
 	if load != "" {
 		fmt.Fprintf(w, "| load average | %s |\n", load)
 	}
+	if note != "" {
+		fmt.Fprintf(w, "| note | %s |\n", note)
+	}
 	if busy(sampled) {
 		fmt.Fprintf(w, "\n> **Warning:** the load average exceeded the CPU count during the run: other "+
 			"work shared the CPUs, so timings are noisy (see benchstat's ± below). Compare rows "+
@@ -79,7 +92,7 @@ func header(w *bufio.Writer, res *results, command, load, sampled string) {
 		"middleware has one (chi has none). wire B is the body as sent. Each middleware uses its own "+
 		"default encoder: chi, gziphandler and httpcompression use the standard library's compress/gzip; "+
 		"streamzip, gzhttp and bare-gzip klauspost/compress. bare-* is the encoder on the body with "+
-		"nothing decided: the floor.\n\n", "5", "4")
+		"nothing decided: the floor.\n\n", strconv.Itoa(streamzip.DefaultGzipLevel), strconv.Itoa(streamzip.DefaultBrotliLevel))
 }
 
 // busy reports whether any load average in s is above the CPU count.
