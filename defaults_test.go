@@ -46,7 +46,7 @@ func TestDefaultCodingPerClient(t *testing.T) {
 
 // TestZstdLevels: every level WithZstdLevel accepts serves a decodable
 // response whose frame declares a window of at most 8 MiB (browsers refuse
-// more) and carries no content checksum; out-of-range levels are errors.
+// more) and carries its content checksum; out-of-range levels are errors.
 func TestZstdLevels(t *testing.T) {
 	// Over one 128 KiB block, so the frame declares its window. (jsonBody
 	// builds its list by re-encoding it, too slow at this size under -race.)
@@ -74,8 +74,8 @@ func TestZstdLevels(t *testing.T) {
 		if window > 8<<20 {
 			t.Errorf("level %d: window %d bytes, over 8 MiB", level, window)
 		}
-		if checksum {
-			t.Errorf("level %d: frame carries a content checksum", level)
+		if !checksum {
+			t.Errorf("level %d: frame carries no content checksum", level)
 		}
 		dec, err := decode("zstd", bytes.NewReader(raw))
 		if err != nil {

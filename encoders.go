@@ -138,12 +138,11 @@ func newEncoderPools(c *config) (*encoderPools, error) {
 		}, nil
 	}
 	var err error
-	// Responses leave out zstd's optional content checksum (RFC 8878
-	// §3.1.1): 4 bytes and an xxhash pass per response that no browser
-	// needs, TCP and TLS already guarding the bytes, and the frame's last
-	// block flag still telling a truncated body from a whole one.
+	// Responses keep zstd's optional content checksum (RFC 8878 §3.1.1),
+	// as gzip keeps its CRC-32: 4 bytes and an xxhash pass buy a decoder
+	// that reports a corrupted body instead of returning wrong bytes.
 	if p.pools[codingZstd].New, err = newZstd(zstd.WithWindowSize(zstdResponseWindow),
-		zstd.WithEncoderLevel(zstd.EncoderLevel(c.zstdLevel)), zstd.WithEncoderCRC(false)); err != nil {
+		zstd.WithEncoderLevel(zstd.EncoderLevel(c.zstdLevel))); err != nil {
 		return nil, err
 	}
 	if p.streamPools[codingZstd].New, err = newZstd(zstd.WithWindowSize(zstdStreamWindow), zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true)); err != nil {
