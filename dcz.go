@@ -9,8 +9,7 @@ import (
 // dictionaryResponse is one response's dictionary work: the dictionary it
 // is compressed against (dcz), and the body kept to become a dictionary.
 type dictionaryResponse struct {
-	dict      *Dictionary // non-nil once the response is encoded against a dictionary
-	coding    dictionaryCoding
+	dict      *Dictionary                // non-nil once the response is encoded against a dictionary
 	releasing *releasingDictionaryStream // a dcz event stream (dcz_stream.go)
 	capturing bool                       // the body is being kept for the asset store
 	captured  *[]byte                    // from dictionaryStore.captures
@@ -38,7 +37,7 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 		addVary(h, varyAvailableDictionary)
 	}
 	if v == encode {
-		w.dz.dict, w.dz.coding = w.clientDictionary(s)
+		w.dz.dict = w.clientDictionary(s)
 	}
 	if s.keepsAssets() && w.req.Method == http.MethodGet && w.status == http.StatusOK && len(h["Use-As-Dictionary"]) > 0 {
 		w.dz.capturing = true
@@ -46,27 +45,26 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 }
 
 // clientDictionary returns the dictionary the request says its client
-// holds, if the store has it and the client accepts one of the dictionary
-// codings (the server's preference decides among them); nil otherwise, and
-// the response then gets the ordinary coding. A malformed
-// Available-Dictionary is ignored as RFC 9842 asks.
-func (w *responseWriter) clientDictionary(s *dictionaryStore) (*Dictionary, dictionaryCoding) {
+// holds, if the store has it and the client accepts dcz; nil otherwise,
+// and the response then gets the ordinary coding. dcz is the only
+// dictionary coding: a client offering only dcb gets br, gzip or zstd
+// (README, "Compression dictionaries", says why dcb is not shipped). A
+// malformed Available-Dictionary is ignored as RFC 9842 asks.
+func (w *responseWriter) clientDictionary(s *dictionaryStore) *Dictionary {
 	avail := w.req.Header["Available-Dictionary"]
-	if len(avail) != 1 {
-		return nil, 0
+	if len(avail) != 1 || !acceptsCoding(w.accept, dczCoding) {
+		return nil
 	}
-	for _, cd := range s.codings {
-		if !acceptsCoding(w.accept, dictionaryCodingNames[cd]) {
-			continue
-		}
-		hash, ok := parseSFBinaryHash(avail[0])
-		if !ok {
-			return nil, 0
-		}
-		return s.lookup(hash), cd
+	hash, ok := parseSFBinaryHash(avail[0])
+	if !ok {
+		return nil
 	}
-	return nil, 0
+	return s.lookup(hash)
 }
+
+// dczCoding is the Content-Encoding token of Zstandard against a
+// dictionary (RFC 9842).
+const dczCoding = "dcz"
 
 // acceptsCoding reports whether Accept-Encoding lists name with a non-zero
 // weight. Dictionary codings are never chosen through "*": a client only
@@ -86,11 +84,11 @@ func acceptsCoding(acceptEncoding []string, name string) bool {
 }
 
 // startDictionaryEncoding commits to the dictionary coding against
-// w.dz.dict: the headers of startEncoding, then the coding's header (dcz:
-// 40 bytes, dcb: 36) and a stream compressed against the dictionary.
+// w.dz.dict: the headers of startEncoding, then the 40-byte dcz header and
+// a Zstandard stream compressed against the dictionary.
 func (w *responseWriter) startDictionaryEncoding() error {
 	h := w.rw.Header()
-	h["Content-Encoding"] = w.values.set(slotContentEncoding, dictionaryCodingNames[w.dz.coding])
+	h["Content-Encoding"] = w.values.set(slotContentEncoding, dczCoding)
 	delete(h, "Content-Length")
 	delete(h, "Accept-Ranges")
 	w.addVaryAcceptEncoding(h)
@@ -107,22 +105,15 @@ func (w *responseWriter) startDictionaryEncoding() error {
 		return nil
 	}
 	d, stream := w.dz.dict, w.kind != noBoundary
-	header := d.dczMagic[:]
-	if w.dz.coding == codingDcb {
-		header = d.dcbMagic[:]
-	}
-	if _, err := w.rw.Write(header); err != nil {
+	if _, err := w.rw.Write(d.dczMagic[:]); err != nil {
 		w.releaseBuffer()
 		return err
 	}
-	switch {
-	case w.dz.coding == codingDcb:
-		w.enc = d.dcbEncoder(w.m.dicts.dcbQuality, stream, w.rw)
-	case stream:
+	if stream {
 		// A dcz stream holds no encoder while idle (dcz_stream.go).
 		w.dz.releasing = d.newReleasingStream(w.rw, w.m.cfg.releaseAfter)
 		w.enc = &pooledEncoder{encoder: w.dz.releasing}
-	default:
+	} else {
 		w.enc = d.encoder(w.rw)
 	}
 	return w.writeBuffered()
@@ -134,12 +125,9 @@ func (w *responseWriter) releaseDictionaryEncoder() bool {
 	if w.dz.dict == nil || w.enc == nil {
 		return false
 	}
-	switch {
-	case w.dz.releasing != nil:
+	if w.dz.releasing != nil {
 		w.dz.releasing.release()
-	case w.dz.coding == codingDcb:
-		w.dz.dict.putDcbEncoder(w.m.dicts.dcbQuality, w.kind != noBoundary, w.enc)
-	default:
+	} else {
 		w.dz.dict.putEncoder(w.enc)
 	}
 	w.enc = nil

@@ -36,7 +36,6 @@ type Dictionary struct {
 	raw      []byte
 	hash     [32]byte
 	dczMagic [dczHeaderLen]byte // the dcz header: skippable-frame magic and hash
-	dcbMagic [dcbHeaderLen]byte // the dcb header
 	useAs    []string           // the Use-As-Dictionary value ServeHTTP sends
 	etag     []string
 
@@ -45,8 +44,6 @@ type Dictionary struct {
 	// while idle: dcz_stream.go), as in encoderPools: priming costs in
 	// proportion to the dictionary, so an encoder keeps it while pooled.
 	responses, releasable sync.Pool
-	// brotli is the dcb side, built only if dcb is used (dcb.go).
-	brotli brotliDictionary
 }
 
 // NewDictionary returns the dictionary raw, to be served by its ServeHTTP at
@@ -72,7 +69,6 @@ func NewDictionary(raw []byte, match, id string) (*Dictionary, error) {
 func newDictionary(raw []byte) *Dictionary {
 	d := &Dictionary{raw: raw, hash: sha256.Sum256(raw)}
 	d.dczMagic = dczHeader(d.hash)
-	d.dcbMagic = dcbHeader(d.hash)
 	d.etag = []string{`"sha256-` + hex.EncodeToString(d.hash[:16]) + `"`}
 	responseWindow := dczWindow(len(raw), zstdResponseWindow)
 	streamWindow := dczWindow(len(raw), zstdStreamWindow)

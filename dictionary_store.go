@@ -9,8 +9,6 @@ import (
 // dictionaryConfig is what the dictionary options ask for.
 type dictionaryConfig struct {
 	fixed []*Dictionary
-	// codings are the dictionary codings, most preferred first; nil: dcz.
-	codings []dictionaryCoding
 	// assets: keep responses marked with Use-As-Dictionary, at most
 	// maxAssets of them and maxAssetBytes in all; 0 maxAssets: off.
 	maxAssets     int
@@ -75,8 +73,6 @@ type dictionaryStore struct {
 	assetBytes    int
 	maxAssets     int
 	maxAssetBytes int
-	codings       []dictionaryCoding // most preferred first
-	dcbQuality    int
 	// captures are the buffers that collect marked bodies while they are
 	// sent, reused so that a version already held costs no allocation.
 	captures sync.Pool // *[]byte
@@ -104,11 +100,6 @@ func newDictionaryStore(c *config) (*dictionaryStore, error) {
 		byHash:        make(map[[32]byte]*Dictionary, len(dc.fixed)),
 		maxAssets:     dc.maxAssets,
 		maxAssetBytes: dc.maxAssetBytes,
-		codings:       dc.codings,
-		dcbQuality:    dcbQuality(c.brotliLevel),
-	}
-	if s.codings == nil {
-		s.codings = []dictionaryCoding{codingDcz}
 	}
 	for _, d := range dc.fixed {
 		s.byHash[d.hash] = d

@@ -55,7 +55,7 @@ func ExampleWithAssetDictionaries() {
 		fmt.Printf("%s: %s, Use-As-Dictionary: %s\n", c.path, resp.Header.Get("Content-Encoding"), resp.Header.Get("Use-As-Dictionary"))
 	}
 	// Output:
-	// /assets/app.v1.js: br, Use-As-Dictionary: match="/assets/app.*.js"
+	// /assets/app.v1.js: zstd, Use-As-Dictionary: match="/assets/app.*.js"
 	// /assets/app.v2.js: dcz, Use-As-Dictionary: match="/assets/app.*.js"
 }
 

@@ -6,5 +6,3 @@ require (
 	github.com/andybalholm/brotli v1.3.0
 	github.com/klauspost/compress v1.20.4
 )
-
-require github.com/molecule-man/go-brrr v1.3.1

@@ -44,7 +44,7 @@ if ! grep -q 'github.com/go-chi/chi/v5 v5.2.3$' <(go list -m all); then
 fi
 extra=$(go list -m all | awk '{print $1}' | grep -v -x -e example.com/scratchapp -e github.com/streamzip/streamzip \
 	-e github.com/go-chi/chi/v5 -e github.com/klauspost/compress -e github.com/andybalholm/brotli \
-	-e github.com/xyproto/randomstring -e github.com/molecule-man/go-brrr -e golang.org/x/tools || true) # randomstring: brotli's own requirement; go-brrr: dcb (RFC 9842), x/tools its requirement (not compiled)
+	-e github.com/xyproto/randomstring || true) # randomstring: brotli's own requirement
 if [ -n "$extra" ]; then
 	echo "modules the library should not bring: $extra"; exit 1
 fi

@@ -29,6 +29,9 @@ import (
 //	go test -run TestDictionaryFigures -v            # sizes
 //	go test -run '^$' -bench 'Dictionary' -benchmem  # CPU and memory
 
+// chromiumAcceptDict is Chromium's Accept-Encoding once it holds a
+// dictionary: it offers dcb too, which streamzip does not ship (README,
+// "Compression dictionaries"), so these clients get dcz.
 const chromiumAcceptDict = "gzip, deflate, br, zstd, dcb, dcz"
 
 // dictBundle is a deterministic JavaScript-like bundle of about n bytes;
@@ -108,14 +111,11 @@ func bundleCases(v1, v2 []byte) []bundleCase {
 	plain := mustMW(streamzip.WithEncodings("zstd", "br", "gzip"))(bundleHandler(v1, v2))
 	dict := mustMW(streamzip.WithAssetDictionaries(4, 4<<20))(bundleHandler(v1, v2))
 	serveOnce(dict, "/assets/app.v1.js", chromiumAcceptDict, "") // keep v1
-	dcb := mustMW(streamzip.WithAssetDictionaries(4, 4<<20), streamzip.WithDictionaryEncodings("dcb"))(bundleHandler(v1, v2))
-	serveOnce(dcb, "/assets/app.v1.js", chromiumAcceptDict, "")
 	return []bundleCase{
 		{"gzip", "gzip", false, plain},
 		{"br", "br", false, plain},
 		{"zstd", "zstd", false, plain},
 		{"dcz", chromiumAcceptDict, true, dict},
-		{"dcb", chromiumAcceptDict, true, dcb},
 	}
 }
 
@@ -182,7 +182,7 @@ func framePerBurst(dict []byte, events [][]byte, burst int) []int64 {
 func TestDictionaryFigures(t *testing.T) {
 	var md strings.Builder
 	v1, v2 := dictBundle(bundleSize, 1), dictBundle(bundleSize, 2)
-	fmt.Fprintf(&md, "Bundle v2 (%d B identity; v1 held by the client for dcz and dcb):\n\n| coding | wire B | × identity |\n|---|--:|--:|\n", len(v2))
+	fmt.Fprintf(&md, "Bundle v2 (%d B identity; v1 held by the client for dcz):\n\n| coding | wire B | × identity |\n|---|--:|--:|\n", len(v2))
 	for _, c := range bundleCases(v1, v2) {
 		avail := ""
 		if c.dict {
@@ -228,8 +228,6 @@ func TestDictionaryFigures(t *testing.T) {
 	add("zstd", "zstd", a, ce)
 	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithDictionaries(d))...), events, chromiumAcceptDict, sfHash(skeleton), 0, 0)
 	add("dcz against the skeleton (no idle gap: one frame)", "dcz", a, ce)
-	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...), events, chromiumAcceptDict, sfHash(skeleton), 0, 0)
-	add("dcb against the skeleton (stateful)", "dcb", a, ce)
 	rows = append(rows,
 		streamRow{"dcz, released after every burst of 20 events (a frame per burst)", framePerBurst(skeleton, events, 20)},
 		streamRow{"dcz, released after every event (a frame per event)", framePerBurst(skeleton, events, 1)})
@@ -288,7 +286,6 @@ func BenchmarkDictionary(b *testing.B) {
 		{"gzip", "gzip", "", mustMW(streamOpts...)},
 		{"zstd", "zstd", "", mustMW(append(streamOpts, streamzip.WithEncodings("zstd"))...)},
 		{"dcz", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d))...)},
-		{"dcb", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...)},
 	} {
 		b.Run("stream-100-events/"+c.name, func(b *testing.B) {
 			h := c.mw(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -334,23 +331,6 @@ func BenchmarkDictionaryMemory(b *testing.B) {
 		}
 		b.ReportMetric(kib, "KiB/dictionary")
 	})
-	b.Run("asset-dictionary-272KiB-dcb", func(b *testing.B) {
-		v1, v2 := dictBundle(bundleSize, 1), dictBundle(bundleSize, 2)
-		var kib float64
-		for b.Loop() {
-			kib = heapKiB(func() any {
-				h := mustMW(streamzip.WithAssetDictionaries(4, 4<<20), streamzip.WithDictionaryEncodings("dcb"))(bundleHandler(v1, v2))
-				serveOnce(h, "/assets/app.v1.js", chromiumAcceptDict, "")
-				serveOnce(h, "/assets/app.v2.js", chromiumAcceptDict, sfHash(v1))
-				return h
-			}, func() any {
-				h := mustMW()(bundleHandler(v1, v2))
-				serveOnce(h, "/assets/app.v1.js", "br", "")
-				return h
-			})
-		}
-		b.ReportMetric(kib, "KiB/dictionary")
-	})
 	skeleton := eventsSkeleton()
 	d, err := streamzip.NewDictionary(skeleton, "/v1/chat/*", "")
 	if err != nil {
@@ -365,7 +345,6 @@ func BenchmarkDictionaryMemory(b *testing.B) {
 		{"idle-stream/zstd", "zstd", "", mustMW(append(streamOpts, streamzip.WithEncodings("zstd"))...)},
 		{"idle-stream/dcz-released", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(0))...)},
 		{"idle-stream/dcz-hot", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d))...)},
-		{"idle-stream/dcb", chromiumAcceptDict, sfHash(skeleton), mustMW(append(streamOpts, streamzip.WithDictionaries(d), streamzip.WithDictionaryEncodings("dcb"))...)},
 		{"idle-stream/br", "br", "", mustMW(append(streamOpts, streamzip.WithEncodings("br"))...)},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -258,14 +258,14 @@ type dictServer struct {
 	eventsDict *streamzip.Dictionary
 }
 
-func newDictServer(t *testing.T, tr transport, host, coding string) *dictServer {
+func newDictServer(t *testing.T, tr transport, host string) *dictServer {
 	t.Helper()
 	d, err := streamzip.NewDictionary([]byte(dictEventsDictionary), "/events/*", "events-v1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
-		streamzip.WithDictionaries(d), streamzip.WithAssetDictionaries(4, 4<<20), streamzip.WithDictionaryEncodings(coding),
+		streamzip.WithDictionaries(d), streamzip.WithAssetDictionaries(4, 4<<20),
 		// Streams release after every event: a dcz stream then sends a new
 		// Zstandard frame per event, which Chromium must decode.
 		streamzip.WithReleaseAfter(0))
@@ -381,9 +381,6 @@ var dictTargets = []struct {
 	{"https-example.com", tlsHTTP2, "example.com"},
 }
 
-// dictCodings are the dictionary codings each case is run with.
-var dictCodings = []string{"dcz", "dcb"}
-
 // dictTab opens the page in a fresh browser and exposes ack to it.
 func dictTab(t *testing.T, bin string, s *dictServer) context.Context {
 	t.Helper()
@@ -441,46 +438,44 @@ func sfHash(b []byte) string {
 func TestChromiumDictionaryBundle(t *testing.T) {
 	bin := requireTool(t, "apt-get install chromium", "chromium", "chromium-browser")
 	for _, target := range dictTargets {
-		for _, coding := range dictCodings {
-			t.Run(target.name+"/"+coding, func(t *testing.T) {
-				s := newDictServer(t, target.tr, target.host, coding)
-				tab := dictTab(t, bin, s)
+		t.Run(target.name, func(t *testing.T) {
+			s := newDictServer(t, target.tr, target.host)
+			tab := dictTab(t, bin, s)
 
-				type result struct {
-					SHA256 string `json:"sha256"`
-					Len    int    `json:"len"`
-				}
-				v1 := evalPage[result](t, tab, `body("/assets/app.v1.js")`)
-				first := s.rec.last(t, "/assets/app.v1.js")
-				logSeen(t, "v1 (control: no dictionary held)", first)
-				if first.AvailableDictionary != "" || first.ContentEncoding == "dcz" {
-					t.Errorf("v1: Available-Dictionary %q, Content-Encoding %q: no dictionary was held yet", first.AvailableDictionary, first.ContentEncoding)
-				}
-				if want := sha256.Sum256(s.v1); v1.SHA256 != hex.EncodeToString(want[:]) || v1.Len != len(s.v1) {
-					t.Fatalf("v1 in the page: %d bytes, sha256 %s", v1.Len, v1.SHA256)
-				}
-				tries := evalPage[int](t, tab, `learn("/assets/app.v1.js", "/assets/app.probe.js")`)
-				if tries < 0 {
-					t.Fatalf("Chromium never sent v1's hash in Available-Dictionary; last probe: %+v", s.rec.last(t, "/assets/app.probe.js"))
-				}
-				t.Logf("Chromium sent the dictionary on probe %d", tries)
+			type result struct {
+				SHA256 string `json:"sha256"`
+				Len    int    `json:"len"`
+			}
+			v1 := evalPage[result](t, tab, `body("/assets/app.v1.js")`)
+			first := s.rec.last(t, "/assets/app.v1.js")
+			logSeen(t, "v1 (control: no dictionary held)", first)
+			if first.AvailableDictionary != "" || first.ContentEncoding == "dcz" {
+				t.Errorf("v1: Available-Dictionary %q, Content-Encoding %q: no dictionary was held yet", first.AvailableDictionary, first.ContentEncoding)
+			}
+			if want := sha256.Sum256(s.v1); v1.SHA256 != hex.EncodeToString(want[:]) || v1.Len != len(s.v1) {
+				t.Fatalf("v1 in the page: %d bytes, sha256 %s", v1.Len, v1.SHA256)
+			}
+			tries := evalPage[int](t, tab, `learn("/assets/app.v1.js", "/assets/app.probe.js")`)
+			if tries < 0 {
+				t.Fatalf("Chromium never sent v1's hash in Available-Dictionary; last probe: %+v", s.rec.last(t, "/assets/app.probe.js"))
+			}
+			t.Logf("Chromium sent the dictionary on probe %d", tries)
 
-				v2 := evalPage[result](t, tab, `body("/assets/app.v2.js")`)
-				second := s.rec.last(t, "/assets/app.v2.js")
-				logSeen(t, "v2", second)
-				checkDictProto(t, target.tr, second)
-				if second.AvailableDictionary != sfHash(s.v1) {
-					t.Errorf("v2: Available-Dictionary %q, want v1's %q", second.AvailableDictionary, sfHash(s.v1))
-				}
-				if second.ContentEncoding != coding || !strings.Contains(second.Vary, "Available-Dictionary") {
-					t.Errorf("v2: Content-Encoding %q, Vary %q; want %s varying on Available-Dictionary", second.ContentEncoding, second.Vary, coding)
-				}
-				if want := sha256.Sum256(s.v2); v2.SHA256 != hex.EncodeToString(want[:]) || v2.Len != len(s.v2) {
-					t.Fatalf("v2 decoded by Chromium: %d bytes, sha256 %s; want %d bytes, %x", v2.Len, v2.SHA256, len(s.v2), want)
-				}
-				t.Logf("v2: %d bytes decoded exactly from %d %s bytes (v1 went as %d %s bytes)", v2.Len, second.Wire, coding, first.Wire, first.ContentEncoding)
-			})
-		}
+			v2 := evalPage[result](t, tab, `body("/assets/app.v2.js")`)
+			second := s.rec.last(t, "/assets/app.v2.js")
+			logSeen(t, "v2", second)
+			checkDictProto(t, target.tr, second)
+			if second.AvailableDictionary != sfHash(s.v1) {
+				t.Errorf("v2: Available-Dictionary %q, want v1's %q", second.AvailableDictionary, sfHash(s.v1))
+			}
+			if second.ContentEncoding != "dcz" || !strings.Contains(second.Vary, "Available-Dictionary") {
+				t.Errorf("v2: Content-Encoding %q, Vary %q; want dcz varying on Available-Dictionary", second.ContentEncoding, second.Vary)
+			}
+			if want := sha256.Sum256(s.v2); v2.SHA256 != hex.EncodeToString(want[:]) || v2.Len != len(s.v2) {
+				t.Fatalf("v2 decoded by Chromium: %d bytes, sha256 %s; want %d bytes, %x", v2.Len, v2.SHA256, len(s.v2), want)
+			}
+			t.Logf("v2: %d bytes decoded exactly from %d dcz bytes (v1 went as %d %s bytes)", v2.Len, second.Wire, first.Wire, first.ContentEncoding)
+		})
 	}
 }
 
@@ -491,50 +486,48 @@ func TestChromiumDictionaryBundle(t *testing.T) {
 func TestChromiumDictionaryEventStream(t *testing.T) {
 	bin := requireTool(t, "apt-get install chromium", "chromium", "chromium-browser")
 	for _, target := range dictTargets {
-		for _, coding := range dictCodings {
-			t.Run(target.name+"/"+coding, func(t *testing.T) {
-				s := newDictServer(t, target.tr, target.host, coding)
-				tab := dictTab(t, bin, s)
+		t.Run(target.name, func(t *testing.T) {
+			s := newDictServer(t, target.tr, target.host)
+			tab := dictTab(t, bin, s)
 
-				if got := evalPage[string](t, tab, `readFetch("/events/control")`); got != "ok" {
-					t.Fatalf("control stream: %s", got)
+			if got := evalPage[string](t, tab, `readFetch("/events/control")`); got != "ok" {
+				t.Fatalf("control stream: %s", got)
+			}
+			control := s.rec.last(t, "/events/control")
+			logSeen(t, "control stream (no dictionary held)", control)
+			if control.AvailableDictionary != "" || control.ContentEncoding != "gzip" {
+				t.Errorf("control: Available-Dictionary %q, Content-Encoding %q; want none and gzip", control.AvailableDictionary, control.ContentEncoding)
+			}
+			tries := evalPage[int](t, tab, `learn("/dict/events", "/events/probe")`)
+			if tries < 0 {
+				t.Fatalf("Chromium never sent the stream dictionary's hash; last probe: %+v", s.rec.last(t, "/events/probe"))
+			}
+			t.Logf("Chromium sent the stream dictionary on probe %d", tries)
+			for _, c := range []struct{ name, js, path string }{
+				{"EventSource", `readEventSource("/events/es")`, "/events/es"},
+				{"fetch", `readFetch("/events/fetch")`, "/events/fetch"},
+			} {
+				if got := evalPage[string](t, tab, c.js); got != "ok" {
+					t.Errorf("%s: %s", c.name, got)
 				}
-				control := s.rec.last(t, "/events/control")
-				logSeen(t, "control stream (no dictionary held)", control)
-				if control.AvailableDictionary != "" || control.ContentEncoding != "gzip" {
-					t.Errorf("control: Available-Dictionary %q, Content-Encoding %q; want none and gzip", control.AvailableDictionary, control.ContentEncoding)
+				seen := s.rec.last(t, c.path)
+				logSeen(t, c.name, seen)
+				checkDictProto(t, target.tr, seen)
+				if seen.AvailableDictionary != sfHash([]byte(dictEventsDictionary)) || seen.DictionaryID != `"events-v1"` {
+					t.Errorf("%s: Available-Dictionary %q, Dictionary-ID %q", c.name, seen.AvailableDictionary, seen.DictionaryID)
 				}
-				tries := evalPage[int](t, tab, `learn("/dict/events", "/events/probe")`)
-				if tries < 0 {
-					t.Fatalf("Chromium never sent the stream dictionary's hash; last probe: %+v", s.rec.last(t, "/events/probe"))
+				if seen.ContentEncoding != "dcz" {
+					t.Errorf("%s: Content-Encoding %q, want dcz", c.name, seen.ContentEncoding)
 				}
-				t.Logf("Chromium sent the stream dictionary on probe %d", tries)
-				for _, c := range []struct{ name, js, path string }{
-					{"EventSource", `readEventSource("/events/es")`, "/events/es"},
-					{"fetch", `readFetch("/events/fetch")`, "/events/fetch"},
-				} {
-					if got := evalPage[string](t, tab, c.js); got != "ok" {
-						t.Errorf("%s: %s", c.name, got)
-					}
-					seen := s.rec.last(t, c.path)
-					logSeen(t, c.name, seen)
-					checkDictProto(t, target.tr, seen)
-					if seen.AvailableDictionary != sfHash([]byte(dictEventsDictionary)) || seen.DictionaryID != `"events-v1"` {
-						t.Errorf("%s: Available-Dictionary %q, Dictionary-ID %q", c.name, seen.AvailableDictionary, seen.DictionaryID)
-					}
-					if seen.ContentEncoding != coding {
-						t.Errorf("%s: Content-Encoding %q, want %s", c.name, seen.ContentEncoding, coding)
-					}
-					t.Logf("%s: first event %d bytes on the wire (control %d), %d events %d bytes (control %d), %d Zstandard frames",
-						c.name, seen.FirstEventWire, control.FirstEventWire, dictEvents, seen.Wire, control.Wire, seen.ZstdFrames)
-					// The stream released while waiting for each ack (the
-					// timer fires right after the flush), so its events
-					// went in several frames, which Chromium decoded.
-					if coding == "dcz" && seen.ZstdFrames < 2 {
-						t.Errorf("%s: %d Zstandard frames: the stream never released while waiting for an ack", c.name, seen.ZstdFrames)
-					}
+				t.Logf("%s: first event %d bytes on the wire (control %d), %d events %d bytes (control %d), %d Zstandard frames",
+					c.name, seen.FirstEventWire, control.FirstEventWire, dictEvents, seen.Wire, control.Wire, seen.ZstdFrames)
+				// The stream released while waiting for each ack (the
+				// timer fires right after the flush), so its events
+				// went in several frames, which Chromium decoded.
+				if seen.ZstdFrames < 2 {
+					t.Errorf("%s: %d Zstandard frames: the stream never released while waiting for an ack", c.name, seen.ZstdFrames)
 				}
-			})
-		}
+			}
+		})
 	}
 }
