@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"github.com/streamzip/streamzip/internal/testkit"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,21 +56,8 @@ func dczReader(t testing.TB, body io.Reader, dict []byte) io.Reader {
 	return zr
 }
 
-// bundle is a deterministic JavaScript-like asset of about n bytes;
-// versions differ in a few places, as consecutive releases of a bundle do.
-func bundle(n int, version int) []byte {
-	rng := rand.New(rand.NewPCG(42, 7))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "/* app bundle v%d */\n", version)
-	for i := 0; b.Len() < n; i++ {
-		name := fmt.Sprintf("fn%x", rng.Uint32())
-		fmt.Fprintf(&b, "export function %s(a, b) { return a * %d + b.%s(%q); }\n", name, rng.IntN(1000), name, fmt.Sprint(rng.Uint64()))
-		if i%97 == 0 {
-			fmt.Fprintf(&b, "const build_%d = %q;\n", i, fmt.Sprintf("v%d-%d", version, i*version))
-		}
-	}
-	return b.Bytes()
-}
+// bundle is the shared test bundle (internal/testkit).
+var bundle = testkit.Bundle
 
 // assetServer serves bundle versions at /assets/app.vN.js, each marked as
 // a dictionary for the next.

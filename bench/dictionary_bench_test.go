@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"math/rand/v2"
+	"github.com/streamzip/streamzip/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,21 +34,8 @@ import (
 // "Compression dictionaries"), so these clients get dcz.
 const chromiumAcceptDict = "gzip, deflate, br, zstd, dcb, dcz"
 
-// dictBundle is a deterministic JavaScript-like bundle of about n bytes;
-// versions differ in a few places, as consecutive releases do.
-func dictBundle(n, version int) []byte {
-	rng := rand.New(rand.NewPCG(42, 7))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "/* app bundle v%d */\n", version)
-	for i := 0; b.Len() < n; i++ {
-		name := fmt.Sprintf("fn%x", rng.Uint32())
-		fmt.Fprintf(&b, "export function %s(a, b) { return a * %d + b.%s(%q); }\n", name, rng.IntN(1000), name, fmt.Sprint(rng.Uint64()))
-		if i%97 == 0 {
-			fmt.Fprintf(&b, "const build_%d = %q;\n", i, fmt.Sprintf("v%d-%d", version, i*version))
-		}
-	}
-	return b.Bytes()
-}
+// dictBundle is the shared test bundle (internal/testkit).
+var dictBundle = testkit.Bundle
 
 // bundleSize is the bundle of the figures, the size of the 272 KB bundle
 // RFC 9842's motivating examples quote.

@@ -7,8 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/streamzip/streamzip/internal/testkit"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,21 +43,8 @@ func dictEvent(k int) string {
 const dictEventsDictionary = "id: \nevent: token\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" \"}}\n\n" +
 	"event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
 
-// dictBundle is a deterministic JavaScript-like asset of about n bytes;
-// versions differ in a few places, as consecutive releases do.
-func dictBundle(n, version int) []byte {
-	rng := rand.New(rand.NewPCG(42, 7))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "/* app bundle v%d */\n", version)
-	for i := 0; b.Len() < n; i++ {
-		name := fmt.Sprintf("fn%x", rng.Uint32())
-		fmt.Fprintf(&b, "export function %s(a, b) { return a * %d + b.%s(%q); }\n", name, rng.IntN(1000), name, fmt.Sprint(rng.Uint64()))
-		if i%97 == 0 {
-			fmt.Fprintf(&b, "const build_%d = %q;\n", i, fmt.Sprintf("v%d-%d", version, i*version))
-		}
-	}
-	return b.Bytes()
-}
+// dictBundle is the shared test bundle (internal/testkit).
+var dictBundle = testkit.Bundle
 
 // seenRequest is what Chromium sent on one request and what came back.
 type seenRequest struct {
