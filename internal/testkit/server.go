@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/streamzip/streamzip/internal/decoding"
@@ -87,4 +88,16 @@ func ReadAll(t testing.TB, resp *http.Response) []byte {
 		t.Fatalf("decode %s body: %v", resp.Header.Get("Content-Encoding"), err)
 	}
 	return b
+}
+
+// WantEncoding fails unless resp has the given Content-Encoding ("" for
+// none) and, when encoded, Vary: Accept-Encoding.
+func WantEncoding(t testing.TB, resp *http.Response, want string) {
+	t.Helper()
+	if got := resp.Header.Get("Content-Encoding"); got != want {
+		t.Fatalf("Content-Encoding %q, want %q", got, want)
+	}
+	if want != "" && !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Encoding") {
+		t.Errorf("encoded response without Vary: Accept-Encoding: %v", resp.Header)
+	}
 }
