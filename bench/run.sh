@@ -60,4 +60,8 @@ go run ./cmd/results -raw "$raw" -benchstat results/benchstat.txt \
 	-plot frontier.png -note "$NOTE" \
 	-load "$load_start at start, $load_end at end (1/5/15 min); 1 min after each round: $load_rounds" \
 	-load1 "$load_rounds" >RESULTS.md
+# Dictionary sizes are exact bytes, the same on every machine: one run,
+# appended to RESULTS.md.
+DICTIONARY_FIGURES=results/dictionaries.md go test -count=1 -run '^TestDictionaryFigures$' . >&2
+{ echo; sed 's/^# /## /' results/dictionaries.md; } >>RESULTS.md
 echo "wrote bench/RESULTS.md and bench/frontier.png" >&2
