@@ -1,9 +1,9 @@
 package streamzip_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +139,55 @@ func TestReview2RecovererAfterWriteHeaderThenPanic(t *testing.T) {
 	}
 }
 
-var _ = strings.Repeat
+// TestReview2AssetDictionaryKeptWhole: with WithAssetDictionaries, a
+// marked response sent identity (a client without Accept-Encoding) is
+// captured only through Write: the identity fast paths of WriteString and
+// ReadFrom (io.Copy, http.ServeContent) skip captureDictionary. The store
+// then keeps the first chunk only, as a dictionary under that chunk's
+// hash: bytes no client ever stored (a junk entry that evicts real ones
+// from the bounded store), while the v1 a client did store is not kept,
+// so its next request gets no dcz. RFC 9842 §2: the dictionary is the
+// whole response body. Fix: capture on every identity path (or skip the
+// fast paths while w.dz.capturing).
+func TestReview2AssetDictionaryKeptWhole(t *testing.T) {
+	v1, v2 := bundle(100<<10, 1), bundle(100<<10, 2)
+	half := len(v1) / 2
+	for name, write := range map[string]func(w http.ResponseWriter, body []byte){
+		"WriteString": func(w http.ResponseWriter, body []byte) {
+			io.WriteString(w, string(body[:half]))
+			io.WriteString(w, string(body[half:]))
+		},
+		"io.Copy": func(w http.ResponseWriter, body []byte) {
+			w.Write(body[:half])
+			io.Copy(w, struct{ io.Reader }{bytes.NewReader(body[half:])}) // no WriteTo: ReadFrom is used, as for a file
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mw, err := streamzip.New(streamzip.WithAssetDictionaries(4, 1<<20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/javascript")
+				streamzip.SetUseAsDictionary(w.Header(), "/app.*.js")
+				if r.URL.Path == "/app.v1.js" {
+					write(w, v1)
+				} else {
+					w.Write(v2)
+				}
+			})))
+			resp := get(t, c, "GET", srv.URL+"/app.v1.js", "identity")
+			if got := readAll(t, resp); !bytes.Equal(got, v1) {
+				t.Fatal("v1 body differs")
+			}
+			resp = get(t, c, "GET", srv.URL+"/app.v2.js", chromiumAccept, "Available-Dictionary", availableDictionary(v1[:half]))
+			if ce := resp.Header.Get("Content-Encoding"); ce == "dcz" {
+				t.Errorf("v2 sent as dcz against the first %d bytes of v1: the store kept a truncated body as a dictionary", half)
+			}
+			resp = get(t, c, "GET", srv.URL+"/app.v2.js", chromiumAccept, "Available-Dictionary", availableDictionary(v1))
+			if ce := resp.Header.Get("Content-Encoding"); ce != "dcz" {
+				t.Errorf("v2 Content-Encoding %q for a client holding v1, want dcz: v1 was not kept whole", ce)
+			}
+		})
+	}
+}
