@@ -191,3 +191,71 @@ func TestReview2AssetDictionaryKeptWhole(t *testing.T) {
 		})
 	}
 }
+
+// TestReview2DczStreamsAreBudgeted: a hot dcz stream holds a primed
+// Zstandard encoder (745 KiB in README's memory table, more than any
+// other coding) until WithReleaseAfter, yet it is counted by neither
+// budget: streamCoding gives a Chromium client releasable gzip (no
+// stateful slot) and the dcz stream that replaces it never enters
+// hotStreams. With WithMaxHotStreams(1) and WithMaxStatefulStreams(1),
+// while stream A is hot, stream B still keeps its encoder between events
+// (one frame for all of them), so n busy dcz streams hold n encoders —
+// the unbounded memory the budgets exist to prevent. Fix: count dcz
+// streams in the hot budget (release right after the event when over
+// it, as gzip does) or in the stateful budget (fall back when full).
+func TestReview2DczStreamsAreBudgeted(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(time.Hour),
+		streamzip.WithMaxHotStreams(1), streamzip.WithMaxStatefulStreams(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const events = 4
+	steps := map[string]*lockstep{"a": newLockstep(events), "b": newLockstep(events)}
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := steps[r.URL.Query().Get("s")]
+		w.Header().Set("Content-Type", "text/event-stream")
+		for k := range events {
+			io.WriteString(w, event(k, "\n"))
+			if err := l.WaitAck(k); err != nil {
+				return
+			}
+		}
+	})))
+	// Stream A: first event decoded, not acked: A is hot, holding its encoder.
+	respA := get(t, c, "GET", srv.URL+"/events?s=a", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	if ce := respA.Header.Get("Content-Encoding"); ce != "dcz" {
+		t.Fatalf("stream A Content-Encoding %q, want dcz", ce)
+	}
+	erA := newEventReader(dczReader(t, respA.Body, raw))
+	if _, err := erA.Next(); err != nil {
+		t.Fatal(err)
+	}
+	// Stream B, over both budgets while A is hot.
+	respB := get(t, c, "GET", srv.URL+"/events?s=b", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	var wire bytes.Buffer
+	respB.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.TeeReader(respB.Body, &wire), respB.Body}
+	ce := respB.Header.Get("Content-Encoding")
+	readInLockstep(t, respB, steps["b"], raw)
+	if ce == "dcz" {
+		if n := bytes.Count(wire.Bytes(), []byte{0x28, 0xb5, 0x2f, 0xfd}); n < events {
+			t.Errorf("stream B over both budgets kept its dcz encoder between events (%d frame(s) for %d events): dcz streams escape WithMaxHotStreams and WithMaxStatefulStreams", n, events)
+		}
+	}
+	for k := range events {
+		steps["a"].Acks <- k
+		if k+1 < events {
+			if _, err := erA.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
