@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +258,31 @@ func TestReview2DczStreamsAreBudgeted(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestReview2ZeroDictionaryIsAnOptionError: WithDictionaries accepts a
+// Dictionary that did not come from NewDictionary (the zero value, a
+// misuse New could see), keyed by the all-zero hash. Any client can then
+// send that hash in Available-Dictionary and make the request panic: the
+// zero Dictionary has no encoder pools. The project's rule is that a bad
+// option is an error from New, never a panic at request time. Fix: reject
+// a Dictionary whose raw bytes are empty in WithDictionaries.
+func TestReview2ZeroDictionaryIsAnOptionError(t *testing.T) {
+	mw, err := streamzip.New(streamzip.WithDictionaries(&streamzip.Dictionary{}))
+	if err == nil {
+		srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, strings.Repeat("compressible ", 200))
+		})))
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		req.Header.Set("Accept-Encoding", chromiumAccept)
+		req.Header.Set("Available-Dictionary", ":"+strings.Repeat("A", 43)+"=:") // SHA-256 of nothing it holds: 32 zero bytes
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("New accepted a zero Dictionary, and a client naming its hash crashed the request: %v", err)
+		}
+		resp.Body.Close()
+		t.Errorf("New accepted a zero Dictionary (status %d)", resp.StatusCode)
 	}
 }
