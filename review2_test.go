@@ -286,3 +286,40 @@ func TestReview2ZeroDictionaryIsAnOptionError(t *testing.T) {
 		t.Errorf("New accepted a zero Dictionary (status %d)", resp.StatusCode)
 	}
 }
+
+// TestReview2AbandonedDczStreamLetsGoAtOnce: after a handler panic,
+// abandon drops w.enc but never closes the dcz stream (w.dz.releasing):
+// its timer stays armed and the primed encoder (745 KiB hot, README) stays
+// referenced until WithReleaseAfter runs out (2 s by default, any delay
+// configured; 50 ms here so the test can see it), when the
+// timer hands it back to the pool from a response that ended long ago.
+// The gzip stream's abandon stops its timer; the dcz one should too
+// (release the stream in abandon, dropping the encoder if busy).
+func TestReview2AbandonedDczStreamLetsGoAtOnce(t *testing.T) {
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{}, 16)
+	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
+	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
+		streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, event(0, "\n")) // flushed: the timer is armed
+		panic(http.ErrAbortHandler)
+	})))
+	resp := get(t, c, "GET", srv.URL+"/events", chromiumAccept, "Available-Dictionary", availableDictionary(raw))
+	io.Copy(io.Discard, resp.Body)
+	// A bounded wait for the timer of a stream that should be gone.
+	select {
+	case <-released:
+		t.Error("the release timer of a dcz stream abandoned by a panic still ran: abandon left it armed, holding the encoder until WithReleaseAfter")
+	case <-time.After(500 * time.Millisecond):
+	}
+}
