@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,5 +323,72 @@ func TestReview2AbandonedDczStreamLetsGoAtOnce(t *testing.T) {
 	case <-released:
 		t.Error("the release timer of a dcz stream abandoned by a panic still ran: abandon left it armed, holding the encoder until WithReleaseAfter")
 	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// TestReview2AssetCapturesAreBounded: WithAssetDictionaries(count, bytes)
+// says at most bytes are kept, but every marked response in flight copies
+// its whole body into its own capture buffer (up to bytes each) until it
+// ends — also when the store already holds that very version, which is
+// only found out by hashing at the end. n slow clients downloading one
+// marked asset hold n copies of it: memory grows with the number of
+// downloads, not with the budget. Here 16 downloads of a 1.5 MiB asset,
+// each paused near its end, are compared with the same downloads without
+// the option; the budget is 2 MiB. Fix: bound the bytes captured across
+// responses in flight (stop capturing when the total would pass the
+// budget), and hash incrementally instead of copying a version the store
+// may already hold.
+func TestReview2AssetCapturesAreBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures the heap of 16 paused downloads")
+	}
+	const downloads, budget = 16, 2 << 20
+	asset := bundle(3<<19, 1) // 1.5 MiB
+	inFlight := func(t *testing.T, opts ...streamzip.Option) uint64 {
+		mw, err := streamzip.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var arrived sync.WaitGroup
+		arrived.Add(downloads)
+		resume := make(chan struct{})
+		srv, c := newServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/javascript")
+			streamzip.SetUseAsDictionary(w.Header(), "/app.*.js")
+			w.Write(asset[:len(asset)-1024])
+			arrived.Done()
+			<-resume
+			w.Write(asset[len(asset)-1024:])
+		})))
+		var done sync.WaitGroup
+		for range downloads {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				req, _ := http.NewRequest("GET", srv.URL+"/app.v1.js", nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		arrived.Wait()
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		close(resume)
+		done.Wait()
+		return ms.HeapAlloc
+	}
+	without := inFlight(t)
+	with := inFlight(t, streamzip.WithAssetDictionaries(4, budget))
+	t.Logf("heap with %d downloads in flight: %d KiB without asset dictionaries, %d KiB with", downloads, without>>10, with>>10)
+	if with > without && with-without > 2*budget {
+		t.Errorf("asset dictionaries hold %d KiB more while %d downloads of a %d KiB asset are in flight; the budget is %d KiB",
+			(with-without)>>10, downloads, len(asset)>>10, budget>>10)
 	}
 }
