@@ -111,7 +111,7 @@ func (w *responseWriter) startDictionaryEncoding() error {
 	}
 	if stream {
 		// A dcz stream holds no encoder while idle (dcz_stream.go).
-		w.dz.releasing = d.newReleasingStream(w.rw, w.m.cfg.releaseAfter)
+		w.dz.releasing = d.newReleasingStream(w.rw, w.m.cfg.releaseAfter, hotBudget{w.m})
 		w.enc = &pooledEncoder{encoder: w.dz.releasing}
 	} else {
 		w.enc = d.encoder(w.rw)
@@ -142,13 +142,21 @@ func (w *responseWriter) captureDictionary(p []byte) {
 	if w.dz.captured == nil {
 		w.dz.captured = s.captures.Get().(*[]byte)
 	}
-	if len(*w.dz.captured)+len(p) > s.maxAssetBytes {
-		w.dz.capturing = false
-		s.putCapture(w.dz.captured)
-		w.dz.captured = nil
+	if len(*w.dz.captured)+len(p) > s.maxAssetBytes || !s.reserveCapture(len(p)) {
+		w.dropCapture() // too large to keep, or the budget is in flight already
 		return
 	}
 	*w.dz.captured = append(*w.dz.captured, p...)
+}
+
+// dropCapture stops capturing this response's body and gives its buffer,
+// and the bytes it counted, back.
+func (w *responseWriter) dropCapture() {
+	w.dz.capturing = false
+	if w.dz.captured != nil {
+		w.m.dicts.putCapture(w.dz.captured)
+		w.dz.captured = nil
+	}
 }
 
 // keepDictionary hands the body of a marked response to the store once the

@@ -37,14 +37,16 @@ type releasingDictionaryStream struct {
 	dst       io.Writer
 	enc       *pooledEncoder // nil while released
 	frameOpen bool           // a released frame still needs its last block
+	pending   bool           // written since the last flush: mid-event, never release
 	busy      bool           // an encoder call is in progress (a panic leaves it set)
+	hot       hotBudget      // the middleware's count of streams holding an encoder
 	closed    bool
 	after     time.Duration
 	timer     *time.Timer
 }
 
-func (d *Dictionary) newReleasingStream(dst io.Writer, after time.Duration) *releasingDictionaryStream {
-	s := &releasingDictionaryStream{dict: d, dst: dst, after: after}
+func (d *Dictionary) newReleasingStream(dst io.Writer, after time.Duration, hot hotBudget) *releasingDictionaryStream {
+	s := &releasingDictionaryStream{dict: d, dst: dst, after: after, hot: hot}
 	s.timer = time.AfterFunc(time.Hour, s.releaseIdle)
 	s.timer.Stop()
 	return s
@@ -66,10 +68,12 @@ func (s *releasingDictionaryStream) Write(p []byte) (int, error) {
 			s.frameOpen = false
 		}
 		s.enc = s.dict.releasableEncoder(s.dst)
+		s.hot.take()
 	}
 	s.busy = true
 	n, err := s.enc.Write(p)
 	s.busy = false
+	s.pending = s.pending || n > 0
 	return n, err
 }
 
@@ -84,10 +88,18 @@ func (s *releasingDictionaryStream) Flush() error {
 	s.busy = true
 	err := s.enc.Flush()
 	s.busy = false
-	if err == nil {
-		s.timer.Reset(s.after)
+	if err != nil {
+		return err
 	}
-	return err
+	s.pending = false
+	if s.after == 0 || s.hot.over() {
+		// Over the hot-stream budget (or no delay): like a gzip stream, give
+		// the encoder back right after the event instead of keeping it idle.
+		s.releaseLocked()
+		return nil
+	}
+	s.timer.Reset(s.after)
+	return nil
 }
 
 // releaseIdle runs on the timer: the stream has been idle for after.
@@ -97,8 +109,19 @@ func (s *releasingDictionaryStream) releaseIdle() {
 	if s.closed || s.enc == nil || s.busy {
 		return // a panicked call leaves busy set: that encoder is never pooled
 	}
+	if s.pending {
+		s.timer.Reset(s.after) // mid-event: the encoder holds unflushed bytes
+		return
+	}
+	s.releaseLocked()
+}
+
+// releaseLocked gives a flushed encoder back; the frame stays open at a
+// block boundary until the next write ends it.
+func (s *releasingDictionaryStream) releaseLocked() {
 	s.dict.putReleasableEncoder(s.enc)
 	s.enc = nil
+	s.hot.give()
 	s.frameOpen = true
 	if dictionaryStreamReleased != nil {
 		dictionaryStreamReleased()
@@ -139,8 +162,33 @@ func (s *releasingDictionaryStream) release() {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.timer.Stop()
-	if s.enc != nil && !s.busy {
-		s.dict.putReleasableEncoder(s.enc)
+	if s.enc != nil {
+		s.hot.give()
+		if !s.busy {
+			s.dict.putReleasableEncoder(s.enc)
+		}
 	}
 	s.enc = nil
 }
+
+// abandon drops the stream after a handler panic: the timer is stopped at
+// once and the encoder is left to the garbage collector, never pooled.
+func (s *releasingDictionaryStream) abandon() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.timer.Stop()
+	if s.enc != nil {
+		s.hot.give()
+		s.enc = nil
+	}
+}
+
+// hotBudget is the middleware's count of event streams holding a
+// compressor between events, and its bound (WithMaxHotStreams), as dcz
+// streams see it: they share it with releasable gzip streams.
+type hotBudget struct{ m *middleware }
+
+func (h hotBudget) take()      { h.m.hotStreams.Add(1) }
+func (h hotBudget) give()      { h.m.hotStreams.Add(-1) }
+func (h hotBudget) over() bool { return h.m.hotStreams.Load() > h.m.maxHot }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // dictionaryConfig is what the dictionary options ask for.
@@ -28,8 +29,8 @@ func WithDictionaries(dicts ...*Dictionary) Option {
 		}
 		dc := c.dictionaryConfig()
 		for _, d := range dicts {
-			if d == nil {
-				return errors.New("streamzip: WithDictionaries: nil dictionary")
+			if d == nil || len(d.raw) == 0 {
+				return errors.New("streamzip: WithDictionaries: a nil or empty dictionary (make them with NewDictionary)")
 			}
 			dc.fixed = append(dc.fixed, d)
 		}
@@ -76,10 +77,25 @@ type dictionaryStore struct {
 	// captures are the buffers that collect marked bodies while they are
 	// sent, reused so that a version already held costs no allocation.
 	captures sync.Pool // *[]byte
+	// capturing is how many bytes the responses in flight have captured, at
+	// most maxAssetBytes: many downloads of a marked asset at once cost the
+	// store's budget, not a copy each.
+	capturing atomic.Int64
+}
+
+// reserveCapture counts n more captured bytes, or reports false when the
+// responses in flight already hold the budget.
+func (s *dictionaryStore) reserveCapture(n int) bool {
+	if s.capturing.Add(int64(n)) > int64(s.maxAssetBytes) {
+		s.capturing.Add(-int64(n))
+		return false
+	}
+	return true
 }
 
 // putCapture gives a capture buffer back; it is at most maxAssetBytes.
 func (s *dictionaryStore) putCapture(b *[]byte) {
+	s.capturing.Add(-int64(len(*b)))
 	*b = (*b)[:0]
 	s.captures.Put(b)
 }

@@ -117,7 +117,7 @@ func (w *responseWriter) readFrom(src io.Reader) (int64, error) {
 			return total, err
 		}
 	}
-	if (w.state == stateIdentity && w.kind == noBoundary) || w.state == stateLate {
+	if (w.state == stateIdentity && w.kind == noBoundary && !w.dz.capturing) || w.state == stateLate {
 		n, err := w.rw.(io.ReaderFrom).ReadFrom(src)
 		return total + n, err
 	}

@@ -172,6 +172,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // gzip.Writer's header, which releasable streams write themselves, so padded
 // streams keep the ordinary stateful encoder).
 func (m *middleware) setUpReleasingStreams() error {
+	// The hot-stream budget also bounds dcz streams, which release too.
+	m.maxHot = int64(m.cfg.maxHotStreams)
+	if m.maxHot == 0 {
+		m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
+	}
 	if m.cfg.streamMode != CompressEventStreams || m.cfg.jitter > 0 || !slices.Contains(m.cfg.codings, codingGzip) {
 		return nil
 	}
@@ -180,10 +185,6 @@ func (m *middleware) setUpReleasingStreams() error {
 		return err
 	}
 	m.flates = flates
-	m.maxHot = int64(m.cfg.maxHotStreams)
-	if m.maxHot == 0 {
-		m.maxHot = int64(DefaultMaxHotStreamsPerCPU * runtime.GOMAXPROCS(0))
-	}
 	m.releasingStreams.New = m.newPooledReleasingStream
 	return nil
 }

@@ -162,7 +162,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 // lent to Write without a copy; like every io.Writer, nothing below
 // modifies or keeps them.
 func (w *responseWriter) WriteString(s string) (int, error) {
-	if w.state == stateIdentity && w.kind == noBoundary {
+	if w.state == stateIdentity && w.kind == noBoundary && !w.dz.capturing {
 		if sw, ok := w.rw.(io.StringWriter); ok {
 			return sw.WriteString(s)
 		}
@@ -295,20 +295,35 @@ func (w *responseWriter) finish() {
 	}
 	w.releaseBuffer()
 	w.endStatefulStream()
+	if w.state == stateIdentity {
+		// A later writer (a framework's error handler) may append to an
+		// identity response, as without the middleware.
+		w.state = stateLate
+		return
+	}
 	w.state = stateDone
 }
 
 // abandon ends the response after a handler panic: nothing more is
 // written, and the encoder is left to the garbage collector.
 func (w *responseWriter) abandon() {
-	if w.state == stateUndecided && w.status == 0 && w.buffered() == 0 {
-		w.state = stateLate // a recovering framework may still send its 500
+	if w.state == stateUndecided {
+		// Nothing reached the writer below: a recovering middleware may
+		// still send its error page, as it could without streamzip.
+		w.releaseBuffer()
+		w.endStatefulStream()
+		w.state = stateLate
 		return
 	}
 	if w.stream != nil {
 		w.stream.abandon()
 		w.stream = nil
 	}
+	if w.dz.releasing != nil {
+		w.dz.releasing.abandon()
+		w.dz.releasing = nil
+	}
+	w.dropCapture()
 	w.enc = nil
 	w.releaseBuffer()
 	w.endStatefulStream()
