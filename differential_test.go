@@ -589,6 +589,9 @@ func (l *lazyDecoder) readUntil(dst *bytes.Buffer, want int) error {
 	for dst.Len() < want {
 		n, err := r.Read(buf[:min(len(buf), want-dst.Len())])
 		dst.Write(buf[:n])
+		if err == io.EOF && dst.Len() >= want {
+			return nil // the last bytes and the end of a body of exact length came together
+		}
 		if err != nil {
 			return err
 		}
