@@ -34,7 +34,7 @@ func (w *responseWriter) dictionaryDecision(v verdict) {
 		h["Vary"] = w.values.set(slotVary, "Accept-Encoding, Available-Dictionary") // no allocation
 	} else {
 		w.addVaryAcceptEncoding(h) // first, so Vary reads "Accept-Encoding, Available-Dictionary"
-		addVary(h, varyAvailableDictionary)
+		w.addVary(h, varyAvailableDictionary)
 	}
 	if v == encode {
 		w.dz.dict = w.clientDictionary(s)
@@ -173,32 +173,4 @@ func (w *responseWriter) keepDictionary() {
 		s.putCapture(w.dz.captured)
 	}
 	w.dz = dictionaryResponse{}
-}
-
-// addVary merges field into Vary without duplicating it (addVaryAcceptEncoding
-// for any field name).
-func addVary(h http.Header, field string) {
-	values := h["Vary"]
-	for _, v := range values {
-		for v != "" {
-			var f string
-			f, v, _ = strings.Cut(v, ",")
-			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, field) {
-				return
-			}
-		}
-	}
-	last := len(values) - 1
-	for last >= 0 && strings.Trim(values[last], " \t,") == "" {
-		last--
-	}
-	if last < 0 {
-		h["Vary"] = []string{field}
-		return
-	}
-	merged := make([]string, last+1)
-	copy(merged, values)
-	merged[last] = strings.TrimRight(merged[last], " \t,") + ", " + field
-	h["Vary"] = merged
 }

@@ -151,8 +151,8 @@ func (w *responseWriter) rules(phase decidePhase) (verdict, coding) {
 
 // bufferLimit is how many bytes Write buffers before the decision: min
 // size, or sniffLen if the type must be sniffed first, or the BREACH
-// padding's hash window when it is larger. It never exceeds the pooled
-// buffer's capacity, m.decisionBufferSize.
+// padding's hash window when it is larger. It never exceeds the capacity
+// New gives the pooled decision buffers: the largest of the three.
 func (w *responseWriter) bufferLimit() int {
 	limit := max(w.m.cfg.minSize, w.m.jitterWindow())
 	if _, typed := w.rw.Header()["Content-Type"]; !typed {
@@ -387,35 +387,35 @@ func (w *responseWriter) writeBuffered() error {
 
 // addVaryAcceptEncoding merges Accept-Encoding into Vary without
 // duplicating it, so caches keep encoded and identity bodies apart.
-func (w *responseWriter) addVaryAcceptEncoding(h http.Header) {
+func (w *responseWriter) addVaryAcceptEncoding(h http.Header) { w.addVary(h, "Accept-Encoding") }
+
+// addVary merges field into Vary without duplicating it: nothing to do if
+// Vary names it or "*". It appends to the last line that names something;
+// a Vary of blank lines (Vary: "") names nothing and is replaced, by a
+// value that lives in the response's own slot (headervalues.go).
+func (w *responseWriter) addVary(h http.Header, field string) {
 	values := h["Vary"]
-	if len(values) == 0 {
-		h["Vary"] = w.values.set(slotVary, "Accept-Encoding")
-		return
-	}
 	for _, v := range values {
 		for v != "" {
-			var field string
-			field, v, _ = strings.Cut(v, ",")
-			field = strings.TrimSpace(field)
-			if field == "*" || strings.EqualFold(field, "Accept-Encoding") {
+			var f string
+			f, v, _ = strings.Cut(v, ",")
+			f = strings.TrimSpace(f)
+			if f == "*" || strings.EqualFold(f, field) {
 				return
 			}
 		}
 	}
-	// Append to the last line that names something; a Vary of blank lines
-	// (Vary: "") names nothing and is replaced.
 	last := len(values) - 1
 	for last >= 0 && strings.Trim(values[last], " \t,") == "" {
 		last--
 	}
 	if last < 0 {
-		h["Vary"] = w.values.set(slotVary, "Accept-Encoding")
+		h["Vary"] = w.values.set(slotVary, field)
 		return
 	}
 	merged := make([]string, last+1)
 	copy(merged, values)
-	merged[last] = strings.TrimRight(merged[last], " \t,") + ", Accept-Encoding"
+	merged[last] = strings.TrimRight(merged[last], " \t,") + ", " + field
 	h["Vary"] = merged
 }
 

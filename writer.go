@@ -16,10 +16,11 @@ const (
 	stateEncoding                     // writing through an encoder
 	stateHijacked                     // the handler took the connection
 	stateDone                         // the handler returned
-	// stateLate: the handler returned (or panicked) having written
-	// nothing. Frameworks that render a returned error after the
-	// middleware chain (echo's HTTPErrorHandler) write then: their
-	// response passes through untouched, as it would without streamzip.
+	// stateLate: the handler returned (or panicked) having sent nothing
+	// to the writer below, or an identity response. Frameworks that render
+	// a returned error after the middleware chain (echo's
+	// HTTPErrorHandler) write then: their bytes pass through untouched, as
+	// they would without streamzip.
 	stateLate
 )
 
