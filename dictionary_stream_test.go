@@ -145,14 +145,7 @@ func TestDcbOnlyEventStreamGetsOrdinaryCoding(t *testing.T) {
 // released (a test hook) before writing the next event, so with a zero
 // delay every event is exactly one frame.
 func TestDczStreamReleasesWhileIdle(t *testing.T) {
-	raw := eventsDictionary()
-	d, err := streamzip.NewDictionary(raw, "/events", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	released := make(chan struct{}, 16)
-	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
-	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	raw, d, released := watchedDictionaryStreams(t)
 	const events = 6
 	for _, tc := range []struct {
 		after      time.Duration
@@ -238,4 +231,20 @@ func TestDczStreamAbandonedOnPanic(t *testing.T) {
 	if err != nil || string(got) != event(0, "\n")+event(1, "\n") {
 		t.Errorf("next stream: %q, %v", got, err)
 	}
+}
+
+// watchedDictionaryStreams returns the events dictionary (raw and made)
+// and a channel that receives once per dcz stream release, through the
+// test hook, so tests wait for a release instead of guessing its timing.
+func watchedDictionaryStreams(t *testing.T) ([]byte, *streamzip.Dictionary, chan struct{}) {
+	t.Helper()
+	raw := eventsDictionary()
+	d, err := streamzip.NewDictionary(raw, "/events", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{}, 16)
+	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
+	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	return raw, d, released
 }

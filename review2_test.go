@@ -29,14 +29,7 @@ import (
 // the event phase for exactly this; the dcz stream needs it too: the timer
 // must not release while bytes were written since the last flush.
 func TestReview2DczStreamKeepsPartialEvent(t *testing.T) {
-	raw := eventsDictionary()
-	d, err := streamzip.NewDictionary(raw, "/events", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	released := make(chan struct{}, 16)
-	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
-	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	raw, d, released := watchedDictionaryStreams(t)
 	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
 		streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(100*time.Millisecond))
 	if err != nil {
@@ -300,14 +293,7 @@ func TestReview2ZeroDictionaryIsAnOptionError(t *testing.T) {
 // The gzip stream's abandon stops its timer; the dcz one should too
 // (release the stream in abandon, dropping the encoder if busy).
 func TestReview2AbandonedDczStreamLetsGoAtOnce(t *testing.T) {
-	raw := eventsDictionary()
-	d, err := streamzip.NewDictionary(raw, "/events", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	released := make(chan struct{}, 16)
-	streamzip.SetDictionaryStreamReleased(func() { released <- struct{}{} })
-	t.Cleanup(func() { streamzip.SetDictionaryStreamReleased(nil) })
+	raw, d, released := watchedDictionaryStreams(t)
 	mw, err := streamzip.New(streamzip.WithEventStreams(streamzip.CompressEventStreams),
 		streamzip.WithDictionaries(d), streamzip.WithReleaseAfter(50*time.Millisecond))
 	if err != nil {
