@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/s2"
 )
 
 // defaultGzipHistorySize is the plaintext history a released gzipStream keeps
@@ -18,12 +17,13 @@ import (
 //
 // BenchmarkGzipStreamRatio gives the share of a stateful level-5 writer's
 // ratio each size keeps on the token corpus, BenchmarkGzipStreamIdleHeap
-// what an idle stream holds with it (README, "Streams at scale"). The
-// history is kept S2-packed while idle, about 15 times smaller on event
-// streams, so the idle cost grows slowly with the size; 16 KiB is the
-// smallest size that keeps the ratio README states. A resume primes the compressor
-// with the whole history, so it costs more the longer the history.
-const defaultGzipHistorySize = 16 << 10
+// what an idle stream holds with it, BenchmarkGzipStreamResume what a
+// resume costs (README, "Streams at scale"). The history is kept packed
+// while idle (history_pack.go), many times smaller on event streams, so
+// the idle cost grows slowly with the size, while a resume unpacks and
+// indexes it, and a release packs it: both grow with it. 24 KiB is the
+// smallest size that keeps the ratio README states.
+const defaultGzipHistorySize = 24 << 10
 
 // maxGzipHistorySize is the deflate window: a back-reference cannot reach
 // further, so more history than this would never be used.
@@ -65,10 +65,11 @@ type flateWriterPool struct {
 	freeTimer *time.Timer
 	freeArmed atomic.Bool
 	freeUsed  atomic.Bool // the free list was used since the last tick
-	// putHook, if set, sees every writer given back to the pool. Tests use it
-	// to prove that abandoned writers never come back; it must be set before
-	// the pool is shared.
-	putHook func(*flate.Writer)
+	// putHook, if set, sees every compressor given back: a *flate.Writer
+	// to this pool, or an *eventDeflater to eventDeflaters by a stream of
+	// this pool. Tests use it to prove that abandoned compressors never
+	// come back; it must be set before the pool is shared.
+	putHook func(compressor any)
 }
 
 // flateFreeIdle is how long the free list must go unused before its
@@ -202,8 +203,11 @@ type gzipStream struct {
 	pool *flateWriterPool
 	dst  io.Writer
 	// fw is the compressor while hot, nil while released (and before the first
-	// Write and after Close).
+	// Write and after Close). ed replaces it for short events: a resume
+	// takes an eventDeflater, which hands over to fw when an event is too
+	// long for it (maxEventDeflate). At most one of the two is set.
 	fw *flate.Writer
+	ed *eventDeflater
 
 	// While hot, hist is a ring buffer of the most recent plaintext, taken
 	// from historyRings by the Write that resumes the stream. A ring costs
@@ -255,6 +259,7 @@ func (s *gzipStream) Reset(dst io.Writer) {
 		s.pool.put(s.fw)
 		s.fw = nil
 	}
+	s.putEventDeflater()
 	s.dst = dst
 	s.histLen, s.histPos = 0, 0
 	s.packed = s.packed[:0]
@@ -278,11 +283,31 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 	if err := s.writeHeader(); err != nil {
 		return 0, err
 	}
-	if s.hist == nil && s.histSize > 0 {
-		// Before taking a compressor: the ring may be allocated, which
-		// may stop this goroutine for a GC assist, and it must not hold a
-		// compressor then, or a broadcast to many streams drains the pool.
-		s.unpackHistory()
+	if s.fw == nil && s.ed == nil && s.histSize > 0 {
+		s.resumeEvents()
+	}
+	written := 0
+	if s.ed != nil && s.ed.sinceFlush == 0 && len(p) > maxEventDeflate {
+		// A long event in one Write: all of it to a flate.Writer.
+		if err := s.handOver(); err != nil {
+			return 0, err
+		}
+	}
+	if s.ed != nil {
+		n, err := s.ed.write(s.dst, p)
+		s.accept(p[:n])
+		if err != nil {
+			s.fail(err)
+			return n, err
+		}
+		if n == len(p) {
+			return n, nil
+		}
+		// Too long or too new for fixed codes: a flate.Writer goes on.
+		if err := s.handOver(); err != nil {
+			return n, err
+		}
+		written, p = n, p[n:]
 	}
 	if s.fw == nil {
 		s.resume()
@@ -290,15 +315,23 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 	n, err := s.fw.Write(p)
 	// Account for what the compressor consumed even on error: the stream is
 	// broken then anyway, and the counters must describe what it accepted.
-	s.crc = crc32.Update(s.crc, crc32.IEEETable, p[:n])
-	s.size += uint32(n)
+	s.accept(p[:n])
 	s.remember(p[:n])
-	s.pending = true
 	if err != nil {
 		s.fail(err)
-		return n, err
+		return written + n, err
 	}
-	return n, nil
+	return written + n, nil
+}
+
+// accept counts p, which a compressor took, into the gzip trailer.
+func (s *gzipStream) accept(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	s.crc = crc32.Update(s.crc, crc32.IEEETable, p)
+	s.size += uint32(len(p))
+	s.pending = true
 }
 
 // Flush performs a sync flush: every byte written so far reaches dst in a form
@@ -313,6 +346,14 @@ func (s *gzipStream) Flush() error {
 		return err
 	}
 	if !s.pending {
+		return nil
+	}
+	if s.ed != nil {
+		if err := s.ed.flush(s.dst); err != nil {
+			s.fail(err)
+			return err
+		}
+		s.pending = false
 		return nil
 	}
 	if err := s.fw.Flush(); err != nil {
@@ -330,13 +371,18 @@ func (s *gzipStream) Flush() error {
 // is reported by the next call. Release is idempotent and a no-op on a broken
 // or closed stream. It must not run concurrently with other methods.
 func (s *gzipStream) Release() {
-	if s.fw == nil || s.err != nil {
+	if s.Released() || s.err != nil {
 		return
 	}
 	if s.pending {
 		if err := s.Flush(); err != nil {
 			return // fail already dropped the writer
 		}
+	}
+	if s.ed != nil {
+		s.packEvents()
+		s.putEventDeflater()
+		return
 	}
 	s.pool.put(s.fw)
 	s.fw = nil
@@ -346,7 +392,7 @@ func (s *gzipStream) Release() {
 // Released reports whether the stream holds no compressor: after Release,
 // but also before the first Write and after Close.
 func (s *gzipStream) Released() bool {
-	return s.fw == nil
+	return s.fw == nil && s.ed == nil
 }
 
 // Close writes the final deflate block and the gzip trailer (CRC-32, ISIZE)
@@ -365,6 +411,15 @@ func (s *gzipStream) Close() error {
 		b = s.appendHeader(b)
 		s.wroteHeader = true
 	}
+	if s.pending && s.ed != nil {
+		// Its blocks cannot be final: end them as if released.
+		if err := s.ed.flush(s.dst); err != nil {
+			s.fail(err)
+			return err
+		}
+		s.pending = false
+	}
+	s.putEventDeflater()
 	if s.pending {
 		// Let the compressor end its own last block rather than sync flushing
 		// and appending an empty final block: the output is a little smaller.
@@ -400,7 +455,7 @@ func (s *gzipStream) Close() error {
 // The history buffer is kept for reuse by Reset; every other call fails until
 // then.
 func (s *gzipStream) Abandon() {
-	s.fw = nil
+	s.fw, s.ed = nil, nil
 	s.dst = nil
 	s.ring, s.hist = nil, nil // the compressor may still point into it: not pooled
 	s.histLen, s.histPos, s.packed = 0, 0, s.packed[:0]
@@ -432,48 +487,115 @@ func (s *gzipStream) straighten() {
 // window's size whatever the stream's history size, so that all share them.
 var historyRings = sync.Pool{New: func() any { b := make([]byte, maxGzipHistorySize); return &b }}
 
-// packScratch is where histories are compressed before being copied, at
+// packScratch is where histories are packed before being copied, at
 // their packed size, into the stream.
-var packScratch = sync.Pool{New: func() any { b := make([]byte, s2.MaxEncodedLen(maxGzipHistorySize)); return &b }}
+var packScratch = sync.Pool{New: func() any { b := make([]byte, 0, maxGzipHistorySize+64); return &b }}
 
-// packHistory compresses the history into packed and gives the ring back.
-// The compressor has been given back already: it no longer points into
-// the ring.
+// packHistory packs the ring's history into packed and gives the ring
+// back. The compressor has been given back already: it no longer points
+// into the ring.
 func (s *gzipStream) packHistory() {
 	if s.ring == nil {
 		return
 	}
-	if s.histLen > 0 {
-		s.straighten()
-		scratch := packScratch.Get().(*[]byte)
-		enc := s2.Encode(*scratch, s.hist[:s.histLen])
-		n := len(enc)
-		if cap(s.packed) < n || cap(s.packed) > 2*n+256 {
-			// Some slack, so that a history that grows a little does not
-			// reallocate at every release.
-			s.packed = make([]byte, 0, n+n/8+64)
-		}
-		s.packed = append(s.packed[:0], enc...)
-		packScratch.Put(scratch)
-	}
+	s.straighten()
+	d := eventDeflaters.Get().(*eventDeflater) // for its table
+	s.pack(s.hist[:s.histLen], &d.table)
+	eventDeflaters.Put(d)
 	s.dropRing()
 }
 
-// unpackHistory takes a ring and restores the history into it.
-func (s *gzipStream) unpackHistory() {
-	s.ring = historyRings.Get().(*[]byte)
-	s.hist = (*s.ring)[:s.histSize]
-	if s.histLen == 0 {
-		s.histPos = 0
+// pack keeps h, the history in stream order, packed (history_pack.go),
+// using table as the packer's scratch.
+func (s *gzipStream) pack(h []byte, table *[edTableSize]uint16) {
+	s.histLen, s.histPos = len(h), 0
+	if len(h) == 0 {
+		s.packed = s.packed[:0]
 		return
 	}
-	d, err := s2.Decode(s.hist, s.packed)
-	if err != nil || len(d) != s.histLen || &d[0] != &s.hist[0] {
-		// Cannot happen (packHistory wrote it); resuming without history
-		// is valid deflate, it only compresses worse.
-		s.histLen = 0
+	scratch := packScratch.Get().(*[]byte)
+	enc := appendPackedHistory((*scratch)[:0], h, table)
+	n := len(enc)
+	if cap(s.packed) < n || cap(s.packed) > 2*n+256 {
+		// Some slack, so that a history that grows a little does not
+		// reallocate at every release.
+		s.packed = make([]byte, 0, n+n/8+64)
 	}
+	s.packed = append(s.packed[:0], enc...)
+	*scratch = enc
+	packScratch.Put(scratch)
+}
+
+// histSlack is how far past histSize the history may grow, so that most
+// releases append what the eventDeflater encoded to the packed history
+// (its tokens) rather than pack the whole window anew; once past it, or
+// past packed's capacity, the last histSize bytes are packed.
+const histSlack = 8 << 10
+
+// packEvents keeps the eventDeflater's window as the packed history.
+func (s *gzipStream) packEvents() {
+	d := s.ed
+	if d.tokensOK && len(d.win) <= s.histSize+histSlack && len(s.packed)+len(d.tokens) <= cap(s.packed) {
+		s.packed = append(s.packed, d.tokens...)
+		s.histLen, s.histPos = len(d.win), 0
+		return
+	}
+	s.pack(d.history(s.histSize), &d.table)
+}
+
+// resumeEvents takes an eventDeflater and primes it with the history.
+func (s *gzipStream) resumeEvents() {
+	d := eventDeflaters.Get().(*eventDeflater)
+	d.reset()
+	s.ed = d
+	if s.hist != nil { // still in the ring (a Reset kept it)
+		s.straighten()
+		d.prime(copy(d.historySpace(), s.hist[:s.histLen]))
+		s.dropRing()
+		return
+	}
+	if s.histLen == 0 {
+		return
+	}
+	if n, ok := unpackHistory(d.historySpace(), s.packed); ok && n == s.histLen {
+		d.win = d.win[:n]
+		primeFromPacked(&d.table, d.win, s.packed)
+		return
+	}
+	// Cannot happen (pack wrote it); resuming without history only
+	// compresses worse, and the next release must not append to it.
+	s.histLen, s.packed = 0, s.packed[:0]
+}
+
+// handOver ends the eventDeflater's output (a sync flush, so the deflate
+// stream is byte-aligned with every block closed) and moves its history to
+// the ring, for a flate.Writer to continue the stream.
+func (s *gzipStream) handOver() error {
+	if s.pending {
+		if err := s.ed.flush(s.dst); err != nil {
+			s.fail(err)
+			return err
+		}
+	}
+	s.ring = historyRings.Get().(*[]byte)
+	s.hist = (*s.ring)[:s.histSize]
+	s.histLen = copy(s.hist, s.ed.history(s.histSize))
 	s.histPos = s.histLen % s.histSize
+	s.putEventDeflater()
+	s.pending = false
+	return nil
+}
+
+// putEventDeflater gives the eventDeflater back, if the stream holds one.
+func (s *gzipStream) putEventDeflater() {
+	if s.ed == nil {
+		return
+	}
+	if s.pool.putHook != nil {
+		s.pool.putHook(s.ed)
+	}
+	eventDeflaters.Put(s.ed)
+	s.ed = nil
 }
 
 // dropRing gives the ring back.
@@ -548,7 +670,7 @@ func (s *gzipStream) writeDst(b []byte) error {
 // stream cannot continue, and the writer is simply left to the GC.
 func (s *gzipStream) fail(err error) {
 	s.err = err
-	s.fw = nil
+	s.fw, s.ed = nil, nil
 	s.pending = false
 }
 

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/flate"
 	kgzip "github.com/klauspost/compress/gzip"
 )
 
@@ -15,7 +18,7 @@ import (
 const gzsBenchLevel = 5
 
 // gzsBenchHistories are the history sizes compared.
-var gzsBenchHistories = []int{4 << 10, 8 << 10, 12 << 10, 16 << 10, 32 << 10}
+var gzsBenchHistories = []int{4 << 10, 8 << 10, 12 << 10, 16 << 10, 20 << 10, 24 << 10, 28 << 10, 32 << 10}
 
 // gzsBaselineSize compresses events with a stateful klauspost gzip.Writer,
 // flushed after every event, and returns the compressed size.
@@ -53,8 +56,9 @@ func gzsStreamSize(b *testing.B, s *gzipStream, out *bytes.Buffer, events [][]by
 
 // BenchmarkGzipStreamRatio compares the compression ratio over the 2,000-event
 // SSE corpus of a stateful gzip.Writer (baseline) with gzipStream released
-// every 20 events, per history size. pct-of-baseline is the stream's ratio as
-// a percentage of the baseline's.
+// every 20 events, and after every event (each one resumed, as in a
+// broadcast to idle streams), per history size. pct-of-baseline is the
+// stream's ratio as a percentage of the baseline's.
 func BenchmarkGzipStreamRatio(b *testing.B) {
 	events := gzsSSECorpus(2000, 1)
 	in := len(bytes.Join(events, nil))
@@ -68,19 +72,21 @@ func BenchmarkGzipStreamRatio(b *testing.B) {
 		b.ReportMetric(100, "pct-of-baseline")
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
 	})
-	for _, hist := range gzsBenchHistories {
-		b.Run(fmt.Sprintf("hist=%dKiB", hist>>10), func(b *testing.B) {
-			s := newGzipStream(gzsNewPool(b, gzsBenchLevel), hist)
-			var out bytes.Buffer
-			size := 0
-			b.SetBytes(int64(in))
-			for b.Loop() {
-				size = gzsStreamSize(b, s, &out, events, 20)
-			}
-			b.ReportMetric(float64(in)/float64(size), "ratio")
-			b.ReportMetric(100*float64(base)/float64(size), "pct-of-baseline")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
-		})
+	for _, every := range []int{20, 1} {
+		for _, hist := range gzsBenchHistories {
+			b.Run(fmt.Sprintf("release-every=%d/hist=%dKiB", every, hist>>10), func(b *testing.B) {
+				s := newGzipStream(gzsNewPool(b, gzsBenchLevel), hist)
+				var out bytes.Buffer
+				size := 0
+				b.SetBytes(int64(in))
+				for b.Loop() {
+					size = gzsStreamSize(b, s, &out, events, every)
+				}
+				b.ReportMetric(float64(in)/float64(size), "ratio")
+				b.ReportMetric(100*float64(base)/float64(size), "pct-of-baseline")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+			})
+		}
 	}
 }
 
@@ -198,3 +204,56 @@ func BenchmarkGzipStreamIdleHeap(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEventDeflaterVersusFlate compares, per event size, what an
+// eventDeflater (fixed codes) and a flate.Writer at level 5 (dynamic
+// codes) send for events of text, each resumed with the history before
+// it; ed/flate is the ratio of their sizes, and the choice of
+// maxEventDeflate rests on it. One op is one event through both.
+func BenchmarkEventDeflaterVersusFlate(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	for _, size := range []int{128, 256, 512, 1024, 2048} {
+		events := make([][]byte, 200)
+		for i := range events {
+			var t strings.Builder
+			t.WriteString(`data: {"type":"message","text":"`)
+			for t.Len() < size-4 {
+				t.WriteString(gzsWords[r.Intn(len(gzsWords))])
+				t.WriteByte(' ')
+			}
+			t.WriteString("\"}\n\n")
+			events[i] = []byte(t.String())
+		}
+		b.Run(fmt.Sprintf("event=%dB", size), func(b *testing.B) {
+			var edOut, flOut gzsCountingWriter
+			fw, _ := flate.NewWriter(&flOut, gzsBenchLevel)
+			d := &eventDeflater{win: make([]byte, 0, edWinCap)}
+			var hist []byte
+			i := 0
+			for b.Loop() {
+				ev := events[i%len(events)]
+				h := hist[max(0, len(hist)-defaultGzipHistorySize):]
+				d.reset()
+				d.prime(copy(d.historySpace(), h))
+				start := len(d.win)
+				d.win = append(d.win, ev...)
+				d.encode(start)
+				d.flush(&edOut)
+				fw.ResetDict(&flOut, h)
+				fw.Write(ev)
+				fw.Flush()
+				if len(hist) > 4*defaultGzipHistorySize {
+					hist = append(hist[:0], h...)
+				}
+				hist = append(hist, ev...)
+				i++
+			}
+			b.ReportMetric(float64(edOut.n)/float64(flOut.n), "ed/flate")
+		})
+	}
+}
+
+// gzsCountingWriter counts what is written to it.
+type gzsCountingWriter struct{ n int }
+
+func (w *gzsCountingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }

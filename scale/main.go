@@ -23,7 +23,7 @@ func main() {
 	streams := flag.Int("streams", 2000, "event streams per mode")
 	modeList := flag.String("modes", "none,bypass,gzip,br,zstd", "modes to run, in order")
 	broadcasts := flag.Int("broadcasts", 3, "events broadcast to every stream after it went idle")
-	prelude := flag.Int("prelude", 64, "events every stream gets when it connects, before it idles (64 token events fill a 16 KiB history)")
+	prelude := flag.Int("prelude", 100, "events every stream gets when it connects, before it idles (100 token events fill a 24 KiB history)")
 	perProcess := flag.Int("per-process", 15000, "most streams one server or client process holds (its file descriptors)")
 	sources := flag.Int("sources", 8, "loopback source addresses clients connect from (127.0.0.2 on)")
 	releaseAfter := flag.Duration("release-after", 2*time.Second, "WithReleaseAfter for compressed modes; the harness waits past it before each broadcast")
