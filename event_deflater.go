@@ -154,7 +154,7 @@ func (d *eventDeflater) slide() {
 	copy(d.win, d.win[drop:])
 	d.win = d.win[:edWindow]
 	d.tokensOK = false // the window no longer starts where the history did
-	t := &d.table // not range d.table: that copies the array onto the stack
+	t := &d.table      // not range d.table: that copies the array onto the stack
 	for i, p := range t {
 		t[i] = uint16(max(int(p)-drop, 0))
 	}
