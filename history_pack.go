@@ -7,12 +7,13 @@ import "encoding/binary"
 // history is mostly the same few lines again, so it packs many times
 // smaller, and an idle stream holds only that.
 //
-// Not S2 or Snappy: their amd64 encoders keep the hash table in a stack
-// frame of up to 64 KiB, so every release would grow the handler's
-// goroutine stack to 128 KiB, and a broadcast to idle streams (whose
-// stacks the GC has shrunk meanwhile) would pay for growing, copying and
-// faulting in every one of them again. This encoder borrows the
-// eventDeflater's table instead, which lives on the heap.
+// A format of our own rather than S2 or Snappy, for three reasons: the
+// eventDeflater's matches are already its tokens, so a release appends
+// what the event added instead of packing the whole history anew
+// (gzipStream.packEvents); a resume reads the tokens to index only the new
+// text (primeFromPacked); and it packs these histories smaller
+// (BenchmarkGzipStreamIdleHeap). Its encoder borrows the eventDeflater's
+// table, which lives on the heap.
 //
 // The format is a sequence of tokens, each starting with a uvarint v:
 //   - v even: a literal run of v/2 bytes, which follow;
