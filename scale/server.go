@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"bufio"
 	"encoding/json"
 	"fmt"
@@ -103,7 +104,8 @@ func runServer(name string, releaseAfter time.Duration, maxStateful, prelude int
 	if mw != nil {
 		handler = mw(h)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// No TCP keepalive: see clientStream.run.
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
