@@ -186,15 +186,18 @@ func (p *flateWriterPool) put(w *flate.Writer) {
 // gzipStream writes one gzip member (RFC 1952) whose deflate compressor can be
 // released while the stream is idle and resumed later.
 //
-// While hot the stream holds a pooled *flate.Writer. Release flushes and
-// gives it back, keeping only the last historySize bytes of plaintext; the
-// next Write takes a writer from the pool and primes it with that history as a
-// preset dictionary. Because a sync flush leaves the deflate bit stream byte
-// aligned with every block closed, the new writer continues the same deflate
-// stream: its back-references into the dictionary point at output the
-// decoder already has. The gzip header, CRC-32 and ISIZE are kept here rather
-// than by a gzip.Writer so that they survive the change of compressor. The
-// reader sees a single ordinary gzip member.
+// While hot the stream holds a compressor: an eventDeflater (from the
+// resume on, for events of up to maxEventDeflate bytes), or a pooled
+// *flate.Writer (once an event was longer), primed with the history.
+// Release flushes and gives it back, keeping only the last historySize
+// bytes of plaintext, packed (history_pack.go); the next Write takes an
+// eventDeflater and resumes with that history as its window. Because a
+// sync flush leaves the deflate bit stream byte aligned with every block
+// closed, the new compressor continues the same deflate stream: its
+// back-references into the history point at output the decoder already
+// has. The gzip header, CRC-32 and ISIZE are kept here rather than by a
+// gzip.Writer so that they survive the change of compressor. The reader
+// sees a single ordinary gzip member.
 //
 // A gzipStream is not safe for concurrent use. In particular Release, which an
 // idle timer typically calls, must not run concurrently with Write, Flush or
@@ -209,18 +212,18 @@ type gzipStream struct {
 	fw *flate.Writer
 	ed *eventDeflater
 
-	// While hot, hist is a ring buffer of the most recent plaintext, taken
-	// from historyRings by the Write that resumes the stream. A ring costs
-	// one copy of the written bytes per Write; it is made contiguous only
-	// when the stream releases, which is rare next to Writes. While
-	// released, the ring goes back to historyRings and the history is kept
-	// in packed, compressed with S2: an event stream's history packs about
-	// 15 times smaller, and an idle stream holds only that.
-	ring     *[]byte // from historyRings while hot, else nil
-	hist     []byte  // (*ring)[:histSize] while hot, else nil
-	packed   []byte  // the history while released, S2-compressed
-	histSize int     // capacity of the history
-	histLen  int     // valid bytes of history, at most histSize
+	// While fw is hot, hist is a ring buffer of the most recent plaintext,
+	// taken from historyRings when an eventDeflater hands over to fw. A
+	// ring costs one copy of the written bytes per Write; it is made
+	// contiguous only when the stream releases, which is rare next to
+	// Writes. While ed is hot, the history is the start of its window.
+	// While released, the history is kept in packed: an event stream's
+	// history packs many times smaller, and an idle stream holds only that.
+	ring     *[]byte // from historyRings while fw is hot, else nil
+	hist     []byte  // (*ring)[:histSize] while fw is hot, else nil
+	packed   []byte  // the history while released (history_pack.go)
+	histSize int     // the history kept, at least
+	histLen  int     // valid bytes of history: at most histSize in the ring, histSize+histSlack packed
 	histPos  int     // index in hist where the next byte goes
 
 	crc  uint32 // CRC-32 (IEEE) of the plaintext so far
