@@ -72,3 +72,32 @@ func TestReview3SmallWritesLoseCompression(t *testing.T) {
 		}
 	}
 }
+
+// TestReview3HistoryBoundedBySize: newGzipStream promises to keep
+// historySize bytes of plaintext while released ("histLen ... at most
+// histSize"), but packEvents lets the history grow to histSize+histSlack:
+// a stream asked to keep 1 byte keeps 8 KiB.
+func TestReview3HistoryBoundedBySize(t *testing.T) {
+	for _, hist := range []int{1, 7, 1000} {
+		s := newGzipStream(gzsNewPool(t, 5), hist)
+		var out bytes.Buffer
+		s.Reset(&out)
+		events := gzsSSECorpus(100, 33)
+		worst := 0
+		for _, ev := range events {
+			s.Write(ev)
+			s.Flush()
+			s.Release()
+			worst = max(worst, s.histLen)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := gzsGunzip(t, out.Bytes()); !bytes.Equal(got, bytes.Join(events, nil)) {
+			t.Fatal("decoded wrongly")
+		}
+		if worst > hist {
+			t.Errorf("history size %d: a released stream held %d bytes of history", hist, worst)
+		}
+	}
+}
