@@ -15,8 +15,8 @@ import (
 // compressor run over the history (ResetDict encodes the dictionary and
 // throws the output away), many times the cost of the event itself; a
 // broadcast to every idle stream pays that once per stream. Here a resume
-// only decodes the packed history into the window and hashes one position
-// in primeStride into the table. An event of a few hundred bytes fits in
+// only decodes the packed history into the window and indexes what the
+// packing says is new text (primeFromPacked). An event of a few hundred bytes fits in
 // one small block whose dynamic Huffman header would cost more than it
 // saves, so flate.Writer also writes fixed codes for it: the bytes on the
 // wire are about the same. A longer event goes back to a flate.Writer
@@ -37,8 +37,9 @@ type eventDeflater struct {
 	// win is the history followed by what was written since the resume;
 	// it slides once full, keeping the last deflate window.
 	win []byte
-	// out holds encoded bytes not yet written; bits and nbits the bits
-	// not yet a whole byte (LSB first, as deflate packs them).
+	// out holds the encoded bytes of the event being flushed; bits and
+	// nbits the bits not yet a whole byte (LSB first, as deflate packs
+	// them).
 	out   []byte
 	bits  uint64
 	nbits uint
@@ -83,9 +84,6 @@ const (
 	// text, over a tenth at 512, a fifth at 1 KiB), which then pays for
 	// priming it.
 	maxEventDeflate = 512
-	// edOutFlush: encoded bytes past this are written out before the
-	// flush, so out stays small.
-	edOutFlush = 4 << 10
 	// maxTokens bounds tokens; past it a release packs the window anew.
 	maxTokens = 4 << 10
 )
@@ -93,11 +91,12 @@ const (
 // eventDeflaters are shared by all streams: a stream holds one only while
 // it compresses.
 var eventDeflaters = sync.Pool{New: func() any {
-	return &eventDeflater{win: make([]byte, 0, edWinCap), out: make([]byte, 0, edOutFlush+64), tokens: make([]byte, 0, maxTokens)}
+	return &eventDeflater{win: make([]byte, 0, edWinCap), out: make([]byte, 0, 2*maxEventDeflate), tokens: make([]byte, 0, maxTokens)}
 }}
 
-// reset forgets the window and the table (by moving base past every
-// entry), and any output not written.
+// reset forgets the window and any output not written. The table keeps its
+// entries: every candidate is checked against the window, so a stale one
+// only costs a missed match.
 func (d *eventDeflater) reset() {
 	d.win = d.win[:0]
 	d.out = d.out[:0]
@@ -126,26 +125,20 @@ func (d *eventDeflater) history(n int) []byte {
 	return d.win[len(d.win)-min(n, len(d.win)):]
 }
 
-// write encodes what it takes of p and returns how much that is: all of
-// it, unless the plaintext since the last flush would go past
+// write takes what it can of p into the window and returns how much that
+// is: all of it, unless the plaintext since the last flush would go past
 // maxEventDeflate, where the stream hands over to a flate.Writer. It
-// writes encoded bytes to dst once enough have accumulated.
-func (d *eventDeflater) write(dst io.Writer, p []byte) (int, error) {
+// encodes nothing: flush encodes the whole event at once, so that a match
+// may run across the pieces a handler writes an event in ("data: ", the
+// payload, "\n\n"), as it does in a flate.Writer, which also waits.
+func (d *eventDeflater) write(p []byte) int {
 	p = p[:min(len(p), maxEventDeflate-d.sinceFlush)]
-	if len(p) == 0 {
-		return 0, nil
-	}
 	if len(d.win)+len(p) > cap(d.win) {
-		d.slide()
+		d.slide() // keeps the last edWindow bytes: all not yet encoded among them
 	}
-	start := len(d.win)
 	d.win = append(d.win, p...)
-	d.encode(start)
 	d.sinceFlush += len(p)
-	if len(d.out) >= edOutFlush {
-		return len(p), d.writeOut(dst)
-	}
-	return len(p), nil
+	return len(p)
 }
 
 // slide keeps the last deflate window of win at its front.
@@ -160,10 +153,14 @@ func (d *eventDeflater) slide() {
 	}
 }
 
-// flush ends the open block and appends an empty stored block, so the
-// output is byte-aligned and decodable to the last byte written (the sync
-// flush of zlib and flate.Writer), and writes it to dst.
+// flush encodes what was written since the last flush, ends the block and
+// appends an empty stored block, so the output is byte-aligned and
+// decodable to the last byte written (the sync flush of zlib and
+// flate.Writer), and writes it to dst.
 func (d *eventDeflater) flush(dst io.Writer) error {
+	if d.sinceFlush > 0 {
+		d.encode(len(d.win) - d.sinceFlush)
+	}
 	if d.inBlock {
 		d.putBits(0, 7) // end of block: code 256 is seven zero bits
 		d.inBlock = false

@@ -52,6 +52,11 @@ type flateWriterPool struct {
 	// usesDict is false for the levels whose compressor ignores a preset
 	// dictionary (0 stores, -2 is Huffman only); streams then keep no history.
 	usesDict bool
+	// events: streams compress short events with an eventDeflater, which
+	// compresses them about as well as a flate.Writer at the default
+	// level and better than at lower ones. At higher levels, chosen for
+	// their ratio, streams keep to flate.Writer and pay for its resumes.
+	events bool
 	// free keeps a few writers across garbage collections, which empty
 	// pool: without it a broadcast to many streams that release right away
 	// allocates fresh 1 MiB writers whenever a GC lands mid-broadcast. It
@@ -87,6 +92,7 @@ func newFlateWriterPool(level int) (*flateWriterPool, error) {
 	p := &flateWriterPool{
 		level:    level,
 		usesDict: level != flate.NoCompression && level != flate.HuffmanOnly,
+		events:   level == flate.DefaultCompression || flate.BestSpeed <= level && level <= 5,
 		free:     make(chan *flate.Writer, flateFreeListSize()),
 		freeIdle: flateFreeIdle,
 	}
@@ -223,7 +229,7 @@ type gzipStream struct {
 	hist     []byte  // (*ring)[:histSize] while fw is hot, else nil
 	packed   []byte  // the history while released (history_pack.go)
 	histSize int     // the history kept, at least
-	histLen  int     // valid bytes of history: at most histSize in the ring, histSize+histSlack packed
+	histLen  int     // valid bytes of history: at most histSize in the ring, histSize+histSlack(histSize) packed
 	histPos  int     // index in hist where the next byte goes
 
 	crc  uint32 // CRC-32 (IEEE) of the plaintext so far
@@ -240,7 +246,8 @@ type gzipStream struct {
 }
 
 // newGzipStream returns a stream that takes compressors from pool and keeps
-// historySize bytes of plaintext while released. historySize is clamped to
+// the last historySize bytes of plaintext while released (up to a third
+// more, see histSlack). historySize is clamped to
 // [0, 32 KiB], the deflate window; 0 resumes without a dictionary, which is
 // valid but compresses worse. The stream needs Reset before use.
 func newGzipStream(pool *flateWriterPool, historySize int) *gzipStream {
@@ -287,7 +294,11 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if s.fw == nil && s.ed == nil && s.histSize > 0 {
-		s.resumeEvents()
+		if s.pool.events {
+			s.resumeEvents()
+		} else if s.hist == nil {
+			s.unpackRing()
+		}
 	}
 	written := 0
 	if s.ed != nil && s.ed.sinceFlush == 0 && len(p) > maxEventDeflate {
@@ -297,12 +308,8 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 		}
 	}
 	if s.ed != nil {
-		n, err := s.ed.write(s.dst, p)
+		n := s.ed.write(p)
 		s.accept(p[:n])
-		if err != nil {
-			s.fail(err)
-			return n, err
-		}
 		if n == len(p) {
 			return n, nil
 		}
@@ -529,21 +536,34 @@ func (s *gzipStream) pack(h []byte, table *[edTableSize]uint16) {
 	packScratch.Put(scratch)
 }
 
-// histSlack is how far past histSize the history may grow, so that most
-// releases append what the eventDeflater encoded to the packed history
-// (its tokens) rather than pack the whole window anew; once past it, or
-// past packed's capacity, the last histSize bytes are packed.
-const histSlack = 8 << 10
+// histSlack is how far past histSize a packed history may grow: a third
+// more, so that most releases append what the eventDeflater encoded to the
+// packed history (its tokens) rather than pack the whole window anew; once
+// past it, or past packed's capacity, the last histSize bytes are packed.
+func histSlack(histSize int) int { return histSize / 3 }
 
 // packEvents keeps the eventDeflater's window as the packed history.
 func (s *gzipStream) packEvents() {
 	d := s.ed
-	if d.tokensOK && len(d.win) <= s.histSize+histSlack && len(s.packed)+len(d.tokens) <= cap(s.packed) {
+	if d.tokensOK && len(d.win) <= s.histSize+histSlack(s.histSize) && len(s.packed)+len(d.tokens) <= cap(s.packed) {
 		s.packed = append(s.packed, d.tokens...)
 		s.histLen, s.histPos = len(d.win), 0
 		return
 	}
 	s.pack(d.history(s.histSize), &d.table)
+}
+
+// unpackRing takes a ring and restores the history into it, for a
+// flate.Writer to resume with.
+func (s *gzipStream) unpackRing() {
+	s.ring = historyRings.Get().(*[]byte)
+	s.hist = (*s.ring)[:s.histSize]
+	if n, ok := unpackHistory(s.hist, s.packed); !ok || n != s.histLen {
+		// Cannot happen (pack wrote it); resuming without history only
+		// compresses worse.
+		s.histLen = 0
+	}
+	s.histPos = s.histLen % s.histSize
 }
 
 // resumeEvents takes an eventDeflater and primes it with the history.

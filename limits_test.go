@@ -336,7 +336,7 @@ func TestIdleCompressedEventStreamReleases(t *testing.T) {
 			held, capacity := zw.stream.gz.histLen, cap(zw.stream.gz.hist)
 			zw.stream.mu.Unlock()
 			if released {
-				if held > defaultGzipHistorySize+histSlack || capacity > defaultGzipHistorySize {
+				if held > defaultGzipHistorySize+histSlack(defaultGzipHistorySize) || capacity > defaultGzipHistorySize {
 					result <- fmt.Sprintf("FAIL: idle stream holds %d bytes of history (cap %d)", held, capacity)
 				} else {
 					result <- fmt.Sprintf("idle after 10 MiB: compressor released, %d bytes of history held", held)

@@ -210,7 +210,7 @@ func TestDictionaryFigures(t *testing.T) {
 	a, ce := streamBytes(mustMW(streamOpts...), events, "gzip", "", 0, 0)
 	add("gzip, stateful (default 2 s release, no idle gap)", "gzip", a, ce)
 	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithReleaseAfter(0))...), events, "gzip", "", 0, 0)
-	add("gzip, released after every event (16 KiB history)", "gzip", a, ce)
+	add("gzip, released after every event (24 KiB history)", "gzip", a, ce)
 	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithEncodings("zstd"))...), events, "zstd", "", 0, 0)
 	add("zstd", "zstd", a, ce)
 	a, ce = streamBytes(mustMW(append(streamOpts, streamzip.WithDictionaries(d))...), events, chromiumAcceptDict, sfHash(skeleton), 0, 0)
