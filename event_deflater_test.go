@@ -78,7 +78,8 @@ func gzsHeld(s *gzipStream) string {
 	return "nothing"
 }
 
-// TestGzipStreamHandsLongEventsToFlate: a resumed stream encodes a short
+// TestGzipStreamHandsLongEventsToFlate: a stream's first event, with no
+// history, goes to a flate.Writer; a resumed stream encodes a short
 // event itself, and hands a long one to a flate.Writer, whether it comes
 // in one Write or in pieces; the next resume encodes short events itself
 // again, and the whole member decodes.
@@ -105,7 +106,9 @@ func TestGzipStreamHandsLongEventsToFlate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, ev := range events[:150] {
+	step("first event: no history to match", events[0], 1, "flate.Writer")
+	s.Release()
+	for _, ev := range events[1:150] {
 		step("short event", ev, 1, "eventDeflater")
 	}
 	step("long event in one Write", long, 1, "flate.Writer")

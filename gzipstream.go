@@ -294,7 +294,10 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if s.fw == nil && s.ed == nil && s.histSize > 0 {
-		if s.pool.events {
+		// The first event has no history to match: all new text, which
+		// the dynamic codes of a flate.Writer send smaller, and priming
+		// nothing costs it nothing.
+		if s.pool.events && s.histLen > 0 {
 			s.resumeEvents()
 		} else if s.hist == nil {
 			s.unpackRing()

@@ -201,7 +201,11 @@ func WithMaxHotStreams(n int) Option {
 // WithGzipLevel sets the gzip level: 1 (fastest) to 9 (smallest), -1 for
 // the default (DefaultGzipLevel), -2 for Huffman-only, or 0 for stored
 // blocks (no compression; accepted because chi's Compress(0) accepts it).
-// It applies to responses and to compressed event streams. The default is
+// It applies to responses and to compressed event streams, except that at
+// levels 1 to 5 a stream resumed after going idle compresses events of up
+// to 512 bytes with an encoder of its own, which resumes far more cheaply
+// and compresses such events about as well as level 5 (README, "Streams at
+// scale"). The default is
 // gzhttp's, so a client that only accepts gzip gets the same bytes for the
 // same CPU; lower levels are cheaper and larger, higher ones the reverse
 // (the trade-off per kind of content is in bench/RESULTS.md).
