@@ -296,8 +296,8 @@ func (s *gzipStream) Write(p []byte) (int, error) {
 	if s.fw == nil && s.ed == nil && s.histSize > 0 {
 		// The first event has no history to match: all new text, which
 		// the dynamic codes of a flate.Writer send smaller, and priming
-		// nothing costs it nothing.
-		if s.pool.events && s.histLen > 0 {
+		// nothing costs it nothing. A long event goes there too.
+		if s.pool.events && s.histLen > 0 && len(p) <= maxEventDeflate {
 			s.resumeEvents()
 		} else if s.hist == nil {
 			s.unpackRing()
