@@ -211,3 +211,35 @@ func TestStreamReleaseKeepsStacksSmall(t *testing.T) {
 	}
 	t.Logf("%d KiB of stack per stream's goroutine", per>>10)
 }
+
+// TestLongEventAfterReleaseResumesWithHistory: a packed history may be
+// longer than the stream's history size (histSlack); a long event after
+// a release, which goes to a flate.Writer through the ring, still resumes
+// with the last history, not without any.
+func TestLongEventAfterReleaseResumesWithHistory(t *testing.T) {
+	events := gzsSSECorpus(200, 12)
+	var out, want bytes.Buffer
+	s := newGzipStream(gzsNewPool(t, 5), defaultGzipHistorySize)
+	s.Reset(&out)
+	for _, ev := range events {
+		s.Write(ev)
+		s.Flush()
+		s.Release()
+		want.Write(ev)
+	}
+	if s.histLen <= defaultGzipHistorySize {
+		t.Fatalf("packed history of %d bytes: the test needs one longer than the history size", s.histLen)
+	}
+	long := bytes.Repeat(events[0], 4)
+	s.Write(long)
+	want.Write(long)
+	if gzsHeld(s) != "flate.Writer" || s.histLen != defaultGzipHistorySize {
+		t.Fatalf("long event resumed %s with %d bytes of history, want flate.Writer with %d", gzsHeld(s), s.histLen, defaultGzipHistorySize)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := gzsGunzip(t, out.Bytes()); !bytes.Equal(got, want.Bytes()) {
+		t.Fatal("stream decoded wrongly")
+	}
+}

@@ -540,10 +540,10 @@ func (s *gzipStream) pack(h []byte, table *[edTableSize]uint16) {
 }
 
 // histSlack is how far past histSize a packed history may grow: a third
-// more, so that most releases append what the eventDeflater encoded to the
+// more (as long as it fits a history ring, see unpackRing), so that most releases append what the eventDeflater encoded to the
 // packed history (its tokens) rather than pack the whole window anew; once
 // past it, or past packed's capacity, the last histSize bytes are packed.
-func histSlack(histSize int) int { return histSize / 3 }
+func histSlack(histSize int) int { return min(histSize/3, maxGzipHistorySize-histSize) }
 
 // packEvents keeps the eventDeflater's window as the packed history.
 func (s *gzipStream) packEvents() {
@@ -557,16 +557,23 @@ func (s *gzipStream) packEvents() {
 }
 
 // unpackRing takes a ring and restores the history into it, for a
-// flate.Writer to resume with.
+// flate.Writer to resume with. A packed history may hold up to
+// histSlack(histSize) bytes more than the ring keeps: it is unpacked whole
+// into the ring's buffer, which histSlack keeps big enough, and its last
+// histSize bytes are kept.
 func (s *gzipStream) unpackRing() {
 	s.ring = historyRings.Get().(*[]byte)
-	s.hist = (*s.ring)[:s.histSize]
-	if n, ok := unpackHistory(s.hist, s.packed); !ok || n != s.histLen {
+	buf := *s.ring
+	n, ok := unpackHistory(buf, s.packed)
+	if !ok || n != s.histLen {
 		// Cannot happen (pack wrote it); resuming without history only
 		// compresses worse.
-		s.histLen = 0
+		n = 0
 	}
-	s.histPos = s.histLen % s.histSize
+	keep := min(n, s.histSize)
+	copy(buf, buf[n-keep:n])
+	s.hist = buf[:s.histSize]
+	s.histLen, s.histPos = keep, keep%s.histSize
 }
 
 // resumeEvents takes an eventDeflater and primes it with the history.
