@@ -105,19 +105,8 @@ func (d *eventDeflater) reset() {
 }
 
 // historySpace returns the window's free capacity for the history to be
-// decoded into; prime then takes the first n bytes of it as the history.
+// decoded into.
 func (d *eventDeflater) historySpace() []byte { return d.win[:cap(d.win)] }
-
-// prime makes the first n bytes of historySpace the window, indexing one
-// position in primeStride. The window is then not a packed history.
-func (d *eventDeflater) prime(n int) {
-	d.win = d.win[:n]
-	d.tokensOK = n == 0
-	win, table := d.win, &d.table
-	for i := 0; i+8 <= len(win); i += primeStride {
-		table[edHash(binary.LittleEndian.Uint64(win[i:]))] = uint16(i)
-	}
-}
 
 // history returns the last n bytes written to the window (at most what it
 // holds).
@@ -263,8 +252,7 @@ func (d *eventDeflater) putLiterals(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	if d.tokensOK {
-		d.tokensOK = len(d.tokens)+len(p)+binary.MaxVarintLen32 <= maxTokens
+	if d.tokensOK = d.tokensOK && len(d.tokens)+len(p)+binary.MaxVarintLen32 <= maxTokens; d.tokensOK {
 		d.tokens = appendLiteralRun(d.tokens, p)
 	}
 	for _, b := range p {
@@ -276,8 +264,7 @@ func (d *eventDeflater) putLiterals(p []byte) {
 // putMatch writes a match of length n at distance dist: the length's
 // code and extra bits, then the distance's.
 func (d *eventDeflater) putMatch(n, dist int) {
-	if d.tokensOK {
-		d.tokensOK = len(d.tokens)+2*binary.MaxVarintLen32 <= maxTokens
+	if d.tokensOK = d.tokensOK && len(d.tokens)+2*binary.MaxVarintLen32 <= maxTokens; d.tokensOK {
 		d.tokens = appendCopy(d.tokens, n, dist)
 	}
 	l := fixedLengthCodes[n]

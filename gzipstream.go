@@ -581,12 +581,7 @@ func (s *gzipStream) resumeEvents() {
 	d := eventDeflaters.Get().(*eventDeflater)
 	d.reset()
 	s.ed = d
-	if s.hist != nil { // still in the ring (a Reset kept it)
-		s.straighten()
-		d.prime(copy(d.historySpace(), s.hist[:s.histLen]))
-		s.dropRing()
-		return
-	}
+	s.dropRing() // Write resumes here only with a packed history: nothing in it
 	if s.histLen == 0 {
 		return
 	}

@@ -228,13 +228,16 @@ func BenchmarkEventDeflaterVersusFlate(b *testing.B) {
 			var edOut, flOut gzsCountingWriter
 			fw, _ := flate.NewWriter(&flOut, gzsBenchLevel)
 			d := &eventDeflater{win: make([]byte, 0, edWinCap)}
-			var hist []byte
+			var hist, packed []byte
 			i := 0
 			for b.Loop() {
 				ev := events[i%len(events)]
 				h := hist[max(0, len(hist)-defaultGzipHistorySize):]
-				d.reset()
-				d.prime(copy(d.historySpace(), h))
+				d.reset() // resumed as a released stream is: from its packed history
+				packed = appendPackedHistory(packed[:0], h, &d.table)
+				n, _ := unpackHistory(d.historySpace(), packed)
+				d.win = d.win[:n]
+				primeFromPacked(&d.table, d.win, packed)
 				start := len(d.win)
 				d.win = append(d.win, ev...)
 				d.encode(start)

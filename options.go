@@ -202,7 +202,7 @@ func WithMaxHotStreams(n int) Option {
 // the default (DefaultGzipLevel), -2 for Huffman-only, or 0 for stored
 // blocks (no compression; accepted because chi's Compress(0) accepts it).
 // It applies to responses and to compressed event streams, except that at
-// levels 1 to 5 a stream resumed after going idle compresses events of up
+// levels 1 to 5 (and the default) a stream resumed after going idle compresses events of up
 // to 512 bytes with an encoder of its own, which resumes far more cheaply
 // and compresses such events about as well as level 5 (README, "Streams at
 // scale"). The default is
