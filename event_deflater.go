@@ -7,19 +7,20 @@ import (
 	"sync"
 )
 
-// eventDeflater compresses the short events of a resumed gzipStream: a
-// greedy LZ77 matcher over the stream's history and the event, written as
-// fixed-Huffman deflate blocks (RFC 1951 §3.2.6).
+// eventDeflater compresses the short events of a resumed gzipStream: an
+// LZ77 matcher (greedy, with one step of lazy matching) over the stream's
+// history and the event, written as fixed-Huffman deflate blocks (RFC 1951
+// §3.2.6).
 //
 // It exists because resuming a pooled flate.Writer costs its whole
 // compressor run over the history (ResetDict encodes the dictionary and
 // throws the output away), many times the cost of the event itself; a
 // broadcast to every idle stream pays that once per stream. Here a resume
 // only decodes the packed history into the window and indexes what the
-// packing says is new text (primeFromPacked). An event of a few hundred bytes fits in
-// one small block whose dynamic Huffman header would cost more than it
-// saves, so flate.Writer also writes fixed codes for it: the bytes on the
-// wire are about the same. A longer event goes back to a flate.Writer
+// packing says is new text (primeFromPacked). An event of a few hundred
+// bytes fits in one small block whose dynamic Huffman header would cost
+// more than it saves, so flate.Writer also writes fixed codes for it: the
+// bytes on the wire are about the same. A longer event goes back to a flate.Writer
 // (maxEventDeflate), whose dynamic codes pay off there.
 //
 // Its output is byte-aligned deflate with every block closed after each
@@ -46,8 +47,9 @@ type eventDeflater struct {
 	// inBlock: a fixed-Huffman block is open (its header written, its
 	// end-of-block code not yet).
 	inBlock bool
-	// sinceFlush counts the plaintext bytes encoded since the last flush:
-	// past maxEventDeflate, the stream hands over to a flate.Writer.
+	// sinceFlush counts the plaintext bytes written since the last flush,
+	// the end of win, which flush encodes: past maxEventDeflate, the
+	// stream hands over to a flate.Writer.
 	sinceFlush int
 	// tokens is what was encoded since the resume, in the packed history's
 	// format (history_pack.go), while tokensOK: when win is exactly the
@@ -70,11 +72,11 @@ const (
 	// looked for, the bytes the hash covers.
 	edMaxMatch = 258
 	edMinMatch = 5
-	// primeStride: a resume indexes one history position in primeStride.
-	// A repeat of at least edMinMatch+primeStride-1 bytes is still found
-	// (its start is then extended backwards), which is what events
-	// repeat: field names, ids, the line structure. Denser costs more at
-	// every resume for little gain (BenchmarkEventDeflaterPrime).
+	// primeStride: where text is indexed sparsely (a history's recent
+	// tail, the inside of a match), one position in primeStride is. A
+	// repeat of at least edMinMatch+primeStride-1 bytes is still found
+	// there (its start is then extended backwards), which is what events
+	// repeat: field names, ids, the line structure.
 	primeStride = 2
 	// maxEventDeflate is the most plaintext between two flushes that an
 	// eventDeflater encodes; the rest of a longer event is handed to a
